@@ -33,6 +33,9 @@ class ValidationStyle(_Extension):
 class ErrorFormat(_Extension):
     body: Any
     codes: dict[str, str] = Field(default_factory=dict)
+    messages: dict[str, str] = Field(
+        default_factory=dict, description="A fixed message for a status, when the vendor's is fixed."
+    )
     validation: ValidationStyle = Field(default_factory=ValidationStyle)
 
     def code_for(self, status: int) -> str:
