@@ -27,6 +27,11 @@ def get(document: Any, pointer: str, default: Any = MISSING) -> Any:
     return node
 
 
+def parent(pointer: str) -> str:
+    """The pointer to the object holding `pointer`'s target."""
+    return pointer.rsplit("/", 1)[0]
+
+
 def has(document: Any, pointer: str) -> bool:
     return get(document, pointer) is not MISSING
 

@@ -1,0 +1,1 @@
+"""Check any implementation of the contracts at a base URL."""

@@ -1,0 +1,105 @@
+"""Authentication driven by the contract's security schemes.
+
+OAuth2 client-credentials schemes get a real token exchange whose tokens expire on the virtual
+clock; HTTP bearer schemes accept configured static keys. Either way the caller's identity is the
+tenant every stored resource belongs to, so one client never sees another's data.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from pydantic import BaseModel
+from werkzeug.wrappers import Request
+
+from mockserver.clock import Clock
+from mockserver.config import Credentials
+from mockserver.contract import Contract, Operation
+from mockserver.storage import Store
+
+DEFAULT_TOKEN_LIFETIME = 3600.0
+_TOKENS = "token"
+
+
+class AuthError(Exception):
+    """The request is not authenticated; the message says why."""
+
+
+class IssuedToken(BaseModel):
+    vendor: str
+    identity: str
+    issued_at: float
+    expires_at: float
+
+
+class Authenticator:
+    def __init__(self, contract: Contract, credentials: Credentials, store: Store,
+                 clock: Clock) -> None:
+        self.contract = contract
+        self.credentials = credentials
+        self._store = store
+        self._clock = clock
+
+    def identify(self, operation: Operation, request: Request) -> str | None:
+        """The caller's identity, or None for an operation that needs none."""
+        if not operation.secured:
+            return None
+        failure = AuthError("Authentication required")
+        for requirement in operation.security:
+            try:
+                return self._satisfy(requirement, request)
+            except AuthError as error:
+                failure = error
+        raise failure
+
+    def _satisfy(self, requirement: dict[str, list[str]], request: Request) -> str:
+        identity = ""
+        for scheme_name in requirement:
+            scheme = self.contract.security_schemes[scheme_name]
+            token = _bearer_token(request)
+            if scheme["type"] == "oauth2":
+                identity = self._check_issued(token)
+            elif scheme["type"] == "http" and scheme.get("scheme", "").lower() == "bearer":
+                identity = self._check_key(token)
+            else:
+                raise AuthError(f"Unsupported security scheme {scheme_name!r}")
+        return identity
+
+    def _check_issued(self, token: str) -> str:
+        stored = self._store.get(_TOKENS, token)
+        if stored is None or stored["vendor"] != self.contract.vendor:
+            raise AuthError("Invalid or unknown bearer token")
+        issued = IssuedToken.model_validate(stored)
+        if self._clock.now() >= issued.expires_at:
+            raise AuthError("The access token has expired; request a new one")
+        return issued.identity
+
+    def _check_key(self, token: str) -> str:
+        if not any(secrets.compare_digest(token, key) for key in self.credentials.keys):
+            raise AuthError("Invalid or unknown bearer token")
+        return f"key:{token}"
+
+    def issue_token(self, client_id: str, client_secret: str, scheme: dict[str, Any]
+                    ) -> tuple[str, float]:
+        """Exchange client credentials for a new token; returns it and its lifetime."""
+        expected = self.credentials.clients.get(client_id)
+        if expected is None or not secrets.compare_digest(expected, client_secret):
+            raise AuthError("Client authentication failed: unknown client_id or wrong secret")
+        lifetime = float(scheme.get("x-token-lifetime-seconds", DEFAULT_TOKEN_LIFETIME))
+        token = secrets.token_urlsafe(32)
+        now = self._clock.now()
+        record = IssuedToken(vendor=self.contract.vendor, identity=f"client:{client_id}",
+                             issued_at=now, expires_at=now + lifetime)
+        self._store.put(_TOKENS, token, record.model_dump())
+        return token, lifetime
+
+
+def _bearer_token(request: Request) -> str:
+    header = request.headers.get("Authorization")
+    if not header:
+        raise AuthError("Missing credentials: send 'Authorization: Bearer <token>'")
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or " " in token.strip():
+        raise AuthError("Malformed Authorization header: expected 'Bearer <token>'")
+    return token.strip()

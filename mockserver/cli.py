@@ -1,0 +1,115 @@
+"""`mockserver serve`: the mock on gunicorn, with one access-log line per request."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+from pydantic import ValidationError
+
+import contracts
+from mockserver.config import MockConfig
+
+ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)sB %(M)sms'
+
+
+@click.group()
+def main() -> None:
+    """A stateful mock of AI-workflow execution APIs, driven by their OpenAPI contracts."""
+
+
+@main.command()
+@click.argument("contract_names", metavar="[CONTRACT]...", nargs=-1)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--seed", type=int, help="Seed for results, durations and faults (default 0).")
+@click.option("--store", help="SQLite file for state, or 'memory'. "
+              "[default: mockserver-state.sqlite3]")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="YAML file with any MockConfig setting.")
+@click.option("--workers", default=2, show_default=True, type=int, help="Worker processes.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
+@click.option("--polls", type=int, help="Runs finish after this many polls instead of time.")
+@click.option("--fault-rate", type=float, help="Share of requests that get an injected fault.")
+@click.option("--failure-rate", type=float, help="Share of runs that end in failure.")
+def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | None,
+          store: str | None, config_file: Path | None, workers: int, threads: int,
+          polls: int | None, fault_rate: float | None, failure_rate: float | None) -> None:
+    """Serve CONTRACT(s) — names (see `mockserver contracts`) or paths; all by default."""
+    try:
+        config = build_config(config_file, contract_names, seed, store, polls, fault_rate,
+                              failure_rate)
+        from mockserver.mock import Mock
+
+        mock = Mock(config.model_copy(update={"store": "memory"}))  # workers open the real store
+    except (ValidationError, LookupError, OSError, yaml.YAMLError) as error:
+        raise click.UsageError(str(error)) from error
+    if config.store == "memory" and workers > 1:
+        click.echo("note: the in-memory store is per process; using 1 worker", err=True)
+        workers = 1
+    base = f"http://{host}:{port}"
+    click.echo(f"Mock server on {base}  (store: {config.store}, seed: {config.seed})")
+    for name, runtime in mock.vendors.items():
+        credentials = runtime.auth.credentials
+        click.echo(f"  {runtime.contract.extensions.vendor.name:<12} {base}{mock.mount_prefix(name)}"
+                   f"   docs: {base}{mock.mount_prefix(name)}/docs")
+        for client_id, secret in credentials.clients.items():
+            click.echo(f"      client_id={client_id}  client_secret={secret}")
+        for key in credentials.keys:
+            click.echo(f"      Authorization: Bearer {key}")
+    click.echo(f"  Control API  {base}/__mock__/")
+    sys.stdout.flush()
+    _run_gunicorn(config, host, port, workers, threads)
+
+
+@main.command("contracts")
+def list_contracts() -> None:
+    """List the contracts that ship with the mock."""
+    for name in contracts.available():
+        click.echo(f"{name:<10} {contracts.path(name)}")
+
+
+def build_config(config_file: Path | None, contract_names: tuple[str, ...], seed: int | None,
+                 store: str | None, polls: int | None, fault_rate: float | None,
+                 failure_rate: float | None) -> MockConfig:
+    settings: dict[str, Any] = {}
+    if config_file is not None:
+        settings = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    for name in contract_names:
+        contracts.path(name)  # fail early, with the list of names, on a typo
+    if contract_names:
+        settings["contracts"] = list(contract_names)
+    if seed is not None:
+        settings["seed"] = seed
+    settings["store"] = store or settings.get("store") or "mockserver-state.sqlite3"
+    timing = settings.setdefault("timing", {})
+    if polls is not None:
+        timing["polls"] = polls
+    if failure_rate is not None:
+        timing["failure_rate"] = failure_rate
+    if fault_rate is not None:
+        settings.setdefault("faults", {})["rate"] = fault_rate
+    return MockConfig.model_validate(settings)
+
+
+def _run_gunicorn(config: MockConfig, host: str, port: int, workers: int, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from mockserver.app import create_app
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            settings = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+                        "worker_class": "gthread", "accesslog": "-", "errorlog": "-",
+                        "access_log_format": ACCESS_LOG_FORMAT, "loglevel": "warning",
+                        "timeout": 120, "keepalive": 5}
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return create_app(config)
+
+    Server().run()

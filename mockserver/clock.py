@@ -1,0 +1,65 @@
+"""The mock's virtual clock: real time by default, frozen or moved forward on request.
+
+Lifecycles and token expiry read time only from here. The clock's setting lives in the store, so
+every worker process of one server sees the same time.
+"""
+
+from __future__ import annotations
+
+import time
+
+from pydantic import BaseModel
+
+from mockserver.storage import Store
+
+_KIND, _KEY = "control", "clock"
+
+
+class ClockSetting(BaseModel):
+    offset: float = 0.0
+    frozen_at: float | None = None
+
+
+class Clock:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def _setting(self) -> ClockSetting:
+        stored = self._store.get(_KIND, _KEY)
+        return ClockSetting.model_validate(stored) if stored else ClockSetting()
+
+    def now(self) -> float:
+        setting = self._setting()
+        return setting.frozen_at if setting.frozen_at is not None else time.time() + setting.offset
+
+    @property
+    def frozen(self) -> bool:
+        return self._setting().frozen_at is not None
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+
+        def change(stored: dict | None) -> dict:
+            setting = ClockSetting.model_validate(stored or {})
+            if setting.frozen_at is not None:
+                setting.frozen_at += seconds
+            else:
+                setting.offset += seconds
+            return setting.model_dump()
+
+        self._store.update(_KIND, _KEY, change)
+        return self.now()
+
+    def freeze(self) -> float:
+        now = self.now()
+        self._store.put(_KIND, _KEY, ClockSetting(frozen_at=now).model_dump())
+        return now
+
+    def resume(self) -> float:
+        now = self.now()
+        self._store.put(_KIND, _KEY, ClockSetting(offset=now - time.time()).model_dump())
+        return now
+
+    def state(self) -> dict[str, float | bool]:
+        return {"now": self.now(), "frozen": self.frozen}

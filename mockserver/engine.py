@@ -1,0 +1,225 @@
+"""The request pipeline one vendor's requests go through.
+
+route -> fault -> preferences -> auth -> validation -> known ids -> handler -> strict check -> journal
+
+Each step is generic: what it checks and how it answers comes from the vendor's contract, and the
+vendor module only supplies what its documents say that no contract can (see `vendors/`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
+from werkzeug.wrappers import Request, Response
+
+from mockserver.auth import Authenticator, AuthError
+from mockserver.contract import Contract, Operation
+from mockserver.errors import describe, error_body
+from mockserver.faults import Fault
+from mockserver.journal import JournalEntry
+from mockserver.scenarios import PreferenceError, Preferences, parse_prefer
+from mockserver.strict import ResponseContractError, response_problems
+from mockserver.validation import Inputs, UnsupportedMediaType, Violation, parse_request
+
+if TYPE_CHECKING:
+    from mockserver.mock import Mock
+    from mockserver.vendors import Behaviour
+
+
+class ApiError(Exception):
+    """Answer with an error in the vendor's format."""
+
+    def __init__(self, status: int, message: str, violations: Sequence[Violation] = (),
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.violations = list(violations)
+        self.headers = headers or {}
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+    raw: bytes | None = None
+
+
+@dataclass
+class Call:
+    """One request to one operation, parsed and authenticated: what a handler works with."""
+
+    vendor: VendorRuntime
+    operation: Operation
+    inputs: Inputs
+    identity: str | None
+    prefer: Preferences
+    now: float
+    base_url: str
+
+    @property
+    def mock(self) -> Mock:
+        return self.vendor.mock
+
+
+Handler = Callable[[Call], Reply]
+
+
+class VendorRuntime:
+    """One vendor's contract, credentials and behaviour, bound to a mock's store and clock."""
+
+    def __init__(self, mock: Mock, contract: Contract, behaviour: Behaviour) -> None:
+        from mockserver.operations import default_handler
+
+        self.mock = mock
+        self.contract = contract
+        self.behaviour = behaviour
+        self.name = contract.vendor
+        credentials = mock.config.credentials.get(self.name, behaviour.demo)
+        self.auth = Authenticator(contract, credentials, mock.store, mock.clock)
+        self.handlers: dict[str, Handler] = {
+            operation_id: behaviour.handlers.get(operation_id) or default_handler(self, operation)
+            for operation_id, operation in contract.operations.items()
+        }
+
+    def handle(self, request: Request, path: str, base_url: str) -> Response:
+        started = time.perf_counter()
+        operation: Operation | None = None
+        violations: list[Violation] = []
+        problems: list[str] = []
+        identity: str | None = None
+        fault: Fault | None = None
+        prefer_header = request.headers.get("Prefer")
+        try:
+            operation, path_params = self._route(request.method, path)
+            fault = self.mock.faults.pick(self.name, operation.id)
+            reply, identity = self._answer(operation, path_params, request, base_url, fault,
+                                           violations)
+        except ApiError as error:
+            reply = self._error_reply(operation, error)
+        if operation is not None and self.mock.config.strict_responses:
+            problems = response_problems(operation, reply.status, reply.content_type, reply.body)
+        response = _to_response(reply)
+        self.mock.record(JournalEntry(
+            time=self.mock.clock.now(), vendor=self.name, method=request.method,
+            path=request.full_path.rstrip("?"), operation=operation.id if operation else None,
+            status=reply.status, verdict="violates" if violations else "conforms",
+            violations=[str(v) for v in violations], response_problems=problems,
+            fault=fault.kind if fault else None, prefer=prefer_header, identity=identity,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+        ))
+        if problems:
+            raise ResponseContractError(
+                f"the mock's {reply.status} response to {request.method} {path} breaks the "
+                f"contract: {'; '.join(problems)}"
+            )
+        return response
+
+    def _route(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
+        adapter = self.contract.url_map.bind("mock", "/")
+        try:
+            operation_id, params = adapter.match(path or "/", method=method)
+        except MethodNotAllowed as error:
+            allowed = ", ".join(sorted(error.valid_methods or []))
+            raise ApiError(405, f"Method {method} is not allowed here; allowed: {allowed}",
+                           headers={"Allow": allowed}) from None
+        except NotFound:
+            raise ApiError(404, f"No such endpoint: {method} {path}") from None
+        return self.contract.operations[operation_id], params
+
+    def _answer(self, operation: Operation, path_params: dict[str, str], request: Request,
+                base_url: str, fault: Fault | None, violations: list[Violation]
+                ) -> tuple[Reply, str | None]:
+        error_format = operation.error_format
+        try:
+            prefer = parse_prefer(request.headers.get("Prefer"))
+        except PreferenceError as error:
+            raise ApiError(error_format.validation.status, str(error)) from None
+        if prefer.latency:
+            time.sleep(prefer.latency / 1000)
+        if fault is not None:
+            _apply_fault(fault, operation)
+        try:
+            identity = self.auth.identify(operation, request)
+        except AuthError as error:
+            raise ApiError(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
+        self._check_size(operation, request)
+        try:
+            inputs, found = parse_request(operation, request, path_params)
+        except UnsupportedMediaType as error:
+            violations.append(Violation(("header", "content-type"), "unsupported_media_type",
+                                        str(error), error.received))
+            status = 415 if operation.declares(415) else error_format.validation.status
+            raise ApiError(status, str(error), violations) from None
+        except RequestEntityTooLarge:
+            raise self._too_large(operation) from None
+        violations += found
+        if violations:
+            raise ApiError(error_format.validation.status, describe(violations), violations)
+        self._check_known_ids(operation, inputs)
+        if prefer.code is not None and prefer.code >= 400:
+            if not operation.declares(prefer.code):
+                raise ApiError(error_format.validation.status,
+                               f"Prefer: code={prefer.code} is not a status {operation.id} "
+                               "declares")
+            raise ApiError(prefer.code, f"Forced by 'Prefer: code={prefer.code}'")
+        call = Call(self, operation, inputs, identity, prefer, self.mock.clock.now(), base_url)
+        reply = self.handlers[operation.id](call)
+        if prefer.applied():
+            reply.headers.setdefault("Preference-Applied", prefer.applied())
+        return reply, identity
+
+    def _check_size(self, operation: Operation, request: Request) -> None:
+        length = request.content_length or 0
+        if length > self.mock.config.max_upload_bytes:
+            raise self._too_large(operation)
+
+    def _too_large(self, operation: Operation) -> ApiError:
+        limit = self.mock.config.max_upload_bytes
+        status = 413 if operation.declares(413) else operation.error_format.validation.status
+        return ApiError(status, f"The request body is larger than the limit of {limit} bytes")
+
+    def _check_known_ids(self, operation: Operation, inputs: Inputs) -> None:
+        for name, value in inputs.path.items():
+            known = self.mock.config.known_ids.get(name)
+            if known is not None and value not in known:
+                raise ApiError(404, f"Unknown {name} {value!r}")
+
+    def _error_reply(self, operation: Operation | None, error: ApiError) -> Reply:
+        error_format = operation.error_format if operation else \
+            self.contract.extensions.error_format
+        body = error_body(error_format, error.status, error.message, error.violations)
+        return Reply(error.status, body, error.headers)
+
+
+def _apply_fault(fault: Fault, operation: Operation) -> None:
+    if fault.kind == "latency":
+        time.sleep(fault.latency_ms / 1000)
+        return
+    status = int(fault.kind)
+    headers = {"Retry-After": str(fault.retry_after)} if status in (429, 503) else {}
+    messages = {429: "Too many requests: retry later", 500: "Internal server error (injected)",
+                503: "Service temporarily unavailable (injected)"}
+    raise ApiError(status, messages[status], headers=headers)
+
+
+def _to_response(reply: Reply) -> Response:
+    if reply.raw is not None:
+        data = reply.raw
+    elif reply.body is None:
+        data = b""
+    else:
+        data = json.dumps(reply.body).encode()
+    response = Response(data, status=reply.status, headers=reply.headers)
+    if reply.body is not None or reply.raw is not None:
+        response.headers["Content-Type"] = reply.content_type
+    else:
+        response.headers.remove("Content-Type")
+    return response

@@ -1,0 +1,156 @@
+"""The generic handlers every contract gets without vendor code.
+
+An OAuth2 token endpoint issues tokens; a lifecycle's create, poll and synchronous operations
+start, read and finish runs; any other operation answers its first documented example. Bodies are
+built from the contract's own examples, with the run's id, status and echoed input written in at
+the places the lifecycle description names.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from contracts import pointers
+from contracts.extensions import Lifecycle
+from mockserver.auth import AuthError
+from mockserver.contract import Operation
+from mockserver.engine import ApiError, Call, Handler, Reply, VendorRuntime
+from mockserver.lifecycle import Run, fingerprint, finish, make_plan, seeded_random
+
+RUNS = "run"
+
+
+def default_handler(vendor: VendorRuntime, operation: Operation) -> Handler:
+    token = vendor.contract.token_operation()
+    if token is not None and token[0] is operation:
+        scheme = token[1]
+        return lambda call: issue_token(call, scheme)
+    for role, lifecycle in operation.lifecycle_roles:
+        if role == "create":
+            return lambda call, lc=lifecycle: start_run(call, lc, synchronous=False)
+        if role == "synchronous":
+            return lambda call, lc=lifecycle: start_run(call, lc, synchronous=True)
+        if role == "poll":
+            return lambda call, lc=lifecycle: poll_run(call, lc)
+    return documented_example
+
+
+def issue_token(call: Call, scheme: dict[str, Any]) -> Reply:
+    body = call.inputs.body
+    try:
+        token, lifetime = call.vendor.auth.issue_token(body["client_id"], body["client_secret"],
+                                                       scheme)
+    except AuthError as error:
+        raise ApiError(401, str(error)) from None
+    return Reply(200, {"access_token": token, "token_type": "Bearer",
+                       "expires_in": int(lifetime)})
+
+
+def documented_example(call: Call) -> Reply:
+    status = call.operation.success_status()
+    return Reply(status, call.operation.example(status))
+
+
+def start_run(call: Call, lifecycle: Lifecycle, *, synchronous: bool) -> Reply:
+    mock, vendor = call.mock, call.vendor
+    wanted = mock.take_scenario(vendor.name, lifecycle.resource) or call.prefer
+    request = {"path": call.inputs.path, "query": call.inputs.query, "body": call.inputs.body}
+    uploads = [fingerprint(upload.filename, upload.data.hex()) for upload in call.inputs.uploads]
+    rng = seeded_random(mock.config.seed, vendor.name, call.operation.id, request, uploads)
+    run = Run(vendor=vendor.name, resource=lifecycle.resource, id=str(uuid.uuid4()),
+              owner=call.identity, created_at=call.now,
+              plan=make_plan(lifecycle, mock.config.timing, wanted, rng),
+              state=lifecycle.initial, request=request)
+    if vendor.behaviour.start is not None:
+        run.data = vendor.behaviour.start(call, run, rng)
+    if synchronous:
+        run = finish(run, run.plan.outcome, call.now, _failure_reason(run, lifecycle))
+    mock.store.put(RUNS, run.key, run.model_dump())
+    status = call.operation.success_status()
+    if synchronous:
+        return Reply(status, run_body(call, lifecycle, run, call.operation))
+    body = call.operation.example(status) or {}
+    pointers.put(body, lifecycle.id.create, run.id)
+    pointers.put(body, lifecycle.status.create, run.state)
+    if vendor.behaviour.view is not None:
+        body = vendor.behaviour.view(call, lifecycle, run, body)
+    return Reply(status, body)
+
+
+def poll_run(call: Call, lifecycle: Lifecycle) -> Reply:
+    mock, vendor = call.mock, call.vendor
+    link = link_parameters(call, lifecycle)
+    run_id = next(call.inputs.path[name] for name, expression in link.items()
+                  if expression == f"$response.body#{lifecycle.id.create}")
+    stored = mock.store.get(RUNS, f"{vendor.name}:{run_id}")
+    run = Run.model_validate(stored) if stored else None
+    if run is None or run.owner != call.identity or not _same_parent(call, run, link):
+        raise ApiError(404, f"No {lifecycle.resource} {run_id!r} here")
+
+    def change(current: dict[str, Any] | None) -> dict[str, Any] | None:
+        if current is None:
+            return None
+        counted = Run.model_validate(current)
+        counted.polls += 1
+        moved = mock.advance(counted, lifecycle, call.now)
+        if moved.state == lifecycle.failure and moved.reason is None:
+            moved.reason = _failure_reason(moved, lifecycle)
+        return moved.model_dump()
+
+    updated = mock.store.update(RUNS, run.key, change)
+    run = Run.model_validate(updated)
+    return Reply(call.operation.success_status(), run_body(call, lifecycle, run, call.operation))
+
+
+def run_body(call: Call, lifecycle: Lifecycle, run: Run, operation: Operation) -> Any:
+    """The poll view of a run: the contract's example for its state, made true for this run."""
+    status = operation.success_status()
+    poll = call.vendor.contract.operations[lifecycle.poll]
+    body = operation.example(status, lifecycle.status.poll, run.state)
+    if body is None:
+        body = poll.example(poll.success_status(), lifecycle.status.poll, run.state) or {}
+    pointers.put(body, lifecycle.id.poll, run.id)
+    pointers.put(body, lifecycle.status.poll, run.state)
+    for echo in lifecycle.echo:
+        expression = echo.request if echo.request.startswith("$") else \
+            f"$request.body#{echo.request}"
+        value = pointers.evaluate(expression, run.request)
+        parent = pointers.get(body, pointers.parent(echo.response), None)
+        if not isinstance(parent, dict):
+            continue  # e.g. a result that is still null while the run is going
+        if value is pointers.MISSING:
+            pointers.remove(body, echo.response)
+        else:
+            pointers.put(body, echo.response, value)
+    rule = lifecycle.fields.get(run.state)
+    for pointer in rule.absent if rule else []:
+        pointers.remove(body, pointer)
+    if call.vendor.behaviour.view is not None:
+        body = call.vendor.behaviour.view(call, lifecycle, run, body)
+    return body
+
+
+def link_parameters(call: Call, lifecycle: Lifecycle) -> dict[str, str]:
+    """The poll operation's parameters as the create operation's link fills them."""
+    create = call.vendor.contract.operations[lifecycle.create]
+    for response in create.responses.values():
+        if lifecycle.link in response.links:
+            return response.links[lifecycle.link].get("parameters", {})
+    raise LookupError(f"no link {lifecycle.link!r} on {lifecycle.create}")
+
+
+def _same_parent(call: Call, run: Run, link: dict[str, str]) -> bool:
+    """A run is only found under the same parent ids (e.g. workflow) it was created under."""
+    for name, expression in link.items():
+        if expression.startswith("$request."):
+            expected = pointers.evaluate(expression, run.request)
+            if expected is not pointers.MISSING and call.inputs.path.get(name) != expected:
+                return False
+    return True
+
+
+def _failure_reason(run: Run, lifecycle: Lifecycle) -> str | None:
+    if run.plan.outcome != lifecycle.failure:
+        return None
+    return "The workflow failed while processing the input (simulated failure)"

@@ -1,0 +1,43 @@
+"""What is truly one vendor's: demo credentials, and the parts of its results no contract holds.
+
+A contract without a module here still gets a working mock: auth, validation, lifecycles and
+errors are all generic. A module adds realism — results derived from the input, growing logs, a
+workflow graph executed node by node — through the three hooks of `Behaviour`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mockserver.config import Credentials
+
+if TYPE_CHECKING:
+    from contracts.extensions import Lifecycle
+    from mockserver.engine import Call, Handler
+    from mockserver.lifecycle import Run
+
+StartHook = Callable[["Call", "Run", random.Random], dict[str, Any]]
+ViewHook = Callable[["Call", "Lifecycle", "Run", Any], Any]
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    demo: Credentials = field(default_factory=Credentials)
+    start: StartHook | None = None
+    """Called when a run is created; returns vendor data stored with the run."""
+    view: ViewHook | None = None
+    """Called with a run's response body (create or poll); returns the body to send."""
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    """operationId -> handler, for operations that are not a lifecycle's create or poll."""
+
+
+def behaviour_for(name: str) -> Behaviour:
+    try:
+        module = importlib.import_module(f"mockserver.vendors.{name}")
+    except ModuleNotFoundError:
+        return Behaviour()
+    return module.BEHAVIOUR
