@@ -34,7 +34,7 @@ class ErrorFormat(_Extension):
     body: Any
     codes: dict[str, str] = Field(default_factory=dict)
     messages: dict[str, str] = Field(
-        default_factory=dict, description="A fixed message for a status, when the vendor's is fixed."
+        default_factory=dict, description="A status whose message the vendor never varies."
     )
     validation: ValidationStyle = Field(default_factory=ValidationStyle)
 

@@ -54,8 +54,9 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
     click.echo(f"Mock server on {base}  (store: {config.store}, seed: {config.seed})")
     for name, runtime in mock.vendors.items():
         credentials = runtime.auth.credentials
-        click.echo(f"  {runtime.contract.extensions.vendor.name:<12} {base}{mock.mount_prefix(name)}"
-                   f"   docs: {base}{mock.mount_prefix(name)}/docs")
+        vendor_base = base + mock.mount_prefix(name)
+        title = runtime.contract.extensions.vendor.name
+        click.echo(f"  {title:<12} {vendor_base}   docs: {vendor_base}/docs")
         for client_id, secret in credentials.clients.items():
             click.echo(f"      client_id={client_id}  client_secret={secret}")
         for key in credentials.keys:

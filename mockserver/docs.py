@@ -29,7 +29,7 @@ def docs_pages(mock: Mock) -> Blueprint:
         def openapi(vendor: str = name) -> Response:
             return jsonify(served_document(vendor))
 
-        def docs(vendor: str = name) -> str:
+        def docs(vendor: str = name, prefix: str = prefix) -> str:
             runtime = mock.vendors[vendor]
             return render_template(
                 "docs.html", vendor=runtime.contract.extensions.vendor,

@@ -1,6 +1,6 @@
 """The request pipeline one vendor's requests go through.
 
-route -> fault -> preferences -> auth -> validation -> known ids -> handler -> strict check -> journal
+route, fault, preferences, auth, validation, known ids, handler, strict check, journal.
 
 Each step is generic: what it checks and how it answers comes from the vendor's contract, and the
 vendor module only supplies what its documents say that no contract can (see `vendors/`).

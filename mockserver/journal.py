@@ -12,7 +12,7 @@ class JournalEntry(BaseModel):
     path: str
     operation: str | None
     status: int
-    verdict: str = Field(description="'conforms' or 'violates': does the request follow the contract?")
+    verdict: str = Field(description="'conforms' or 'violates': does the request keep the contract")
     violations: list[str] = Field(default_factory=list)
     response_problems: list[str] = Field(
         default_factory=list, description="Where the mock's own response broke the contract."

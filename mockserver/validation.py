@@ -64,7 +64,7 @@ class Inputs:
     uploads: list[Upload] = field(default_factory=list)
 
     def as_request(self) -> dict[str, Any]:
-        """The shape runtime expressions (`$request.path.x`, `$request.body#/y`) evaluate against."""
+        """What runtime expressions (`$request.path.x`, `$request.body#/y`) evaluate against."""
         return {"path": self.path, "query": self.query, "header": self.header, "body": self.body}
 
 

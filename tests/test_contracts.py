@@ -58,7 +58,7 @@ def normalise(text: str) -> str:
 
 
 def schema_at(schema: dict[str, Any], pointer: str) -> dict[str, Any] | None:
-    """The subschema a JSON pointer into an instance lands on, or None if the schema has no such place."""
+    """The subschema a JSON pointer into an instance lands on, or None if there is none."""
     node = schema
     for part in [p for p in pointer.split("/")[1:]]:
         branches = [node, *node.get("allOf", []), *node.get("anyOf", []), *node.get("oneOf", [])]
@@ -150,7 +150,8 @@ def test_every_source_quote_occurs_in_its_document(name):
         sources = node.get("x-source")
         for source in sources if isinstance(sources, list) else [sources] if sources else []:
             assert source["doc"] in document["x-vendor"]["sources"], f"{trail}: {source['doc']}"
-            assert normalise(source["quote"]) in texts[source["doc"]], f"{trail}: {source['quote']!r}"
+            quote = normalise(source["quote"])
+            assert quote in texts[source["doc"]], f"{trail}: {quote!r}"
             quotes += 1
     assert quotes >= 10
 
@@ -175,8 +176,8 @@ def test_every_operation_parameter_and_schema_is_traceable(name):
 
     untraced = [f"{method.upper()} {path}" for path, method, op in operations(document)
                 if not traced(op)]
-    untraced += [f"parameter {key}" for key, p in document["components"].get("parameters", {}).items()
-                 if not traced(p)]
+    shared = document["components"].get("parameters", {})
+    untraced += [f"parameter {key}" for key, p in shared.items() if not traced(p)]
     for path, method, op in operations(document):
         untraced += [f"{method.upper()} {path} parameter {p['name']}"
                      for p in op.get("parameters", []) if "$ref" not in p and not traced(p)]
