@@ -40,6 +40,8 @@ def create_app(config: MockConfig | None = None, *, mock: Mock | None = None) ->
 
     @app.errorhandler(ResponseContractError)
     def mock_broke_contract(error: ResponseContractError) -> tuple[Response, int]:
+        if app.testing:
+            raise error
         log.error("%s", error)
         return jsonify(mock_error=str(error)), 500
 

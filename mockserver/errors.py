@@ -12,9 +12,9 @@ from mockserver.validation import Violation
 def error_body(error_format: ErrorFormat, status: int, message: str,
                violations: Sequence[Violation] = ()) -> Any:
     """The body a vendor sends for `status`; validation failures in FastAPI style when asked."""
-    if violations and error_format.validation.style == "fastapi" \
-            and status == error_format.validation.status:
-        return {"detail": [violation.as_pydantic() for violation in violations]}
+    if error_format.validation.style == "fastapi" and status == error_format.validation.status:
+        listed = violations or [Violation(("request",), "value_error", message)]
+        return {"detail": [violation.as_pydantic() for violation in listed]}
     fixed = error_format.messages.get(str(status))
     filled = {"message": fixed or message, "code": error_format.code_for(status)}
     return _fill(error_format.body, filled)

@@ -215,7 +215,8 @@ def _form_instance(media: MediaType, request: Request
                 values.append(value)
                 if problem:
                     problems.append(problem)
-        instance[name] = values if is_list else values[0]
+        if values:
+            instance[name] = values if is_list else values[0]
     return instance, uploads, problems
 
 

@@ -1,0 +1,89 @@
+"""Both stores keep the same promises: atomic updates, isolation of kinds, a bounded journal."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from pathlib import Path
+
+import pytest
+
+from mockserver.storage import MemoryStore, SQLiteStore, Store
+from mockserver.storage.base import JOURNAL_LIMIT
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    return MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "s.sqlite3")
+
+
+def test_values_round_trip_and_are_copies(store):
+    store.put("run", "a", {"n": 1, "nested": {"x": [1, 2]}})
+    got = store.get("run", "a")
+    got["nested"]["x"].append(3)
+    assert store.get("run", "a") == {"n": 1, "nested": {"x": [1, 2]}}
+    assert store.get("token", "a") is None
+    assert store.values("run") == [{"n": 1, "nested": {"x": [1, 2]}}]
+    assert store.delete("run", "a") and not store.delete("run", "a")
+
+
+def test_update_can_decline_a_change(store):
+    store.put("run", "a", {"n": 1})
+    assert store.update("run", "a", lambda current: None) == {"n": 1}
+    assert store.update("run", "missing", lambda current: None) is None
+
+
+def increment(store: Store, times: int) -> None:
+    for _ in range(times):
+        store.update("counter", "c", lambda current: {"n": (current or {"n": 0})["n"] + 1})
+
+
+def test_update_is_atomic_across_threads(store):
+    threads = [threading.Thread(target=increment, args=(store, 100)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.get("counter", "c") == {"n": 800}
+
+
+def _increment_in_process(path: str, times: int) -> None:
+    increment(SQLiteStore(Path(path)), times)
+
+
+def test_sqlite_update_is_atomic_across_processes(tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    SQLiteStore(path)
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_increment_in_process, args=(str(path), 50))
+               for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    assert SQLiteStore(path).get("counter", "c") == {"n": 200}
+
+
+def test_sqlite_state_survives_reopening(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    first = SQLiteStore(path)
+    first.put("run", "r1", {"state": "running"})
+    first.put_blob("file", b"\x00bytes")
+    first.append_journal({"path": "/x"})
+    second = SQLiteStore(path)
+    assert second.get("run", "r1") == {"state": "running"}
+    assert second.get_blob("file") == b"\x00bytes"
+    assert second.journal(10)[0]["path"] == "/x"
+
+
+def test_journal_keeps_the_newest_entries_in_order(store):
+    for index in range(JOURNAL_LIMIT + 600):
+        store.append_journal({"i": index})
+    newest = store.journal(3)
+    assert [entry["i"] for entry in newest] == [JOURNAL_LIMIT + 597, JOURNAL_LIMIT + 598,
+                                               JOURNAL_LIMIT + 599]
+    assert newest[0]["seq"] < newest[1]["seq"] < newest[2]["seq"]
+    assert len(store.journal(10 * JOURNAL_LIMIT)) <= JOURNAL_LIMIT + 500
+    store.clear()
+    assert store.journal(10) == [] and store.values("run") == []
