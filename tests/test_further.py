@@ -161,7 +161,8 @@ def test_wrong_content_type_missing_files_and_bad_metadata_are_refused(api):
     url = EXECUTIONS.format(workflow="wf-1")
     as_json = api.request("POST", url, headers=headers, json={"files": []})
     assert as_json.status == 415 and "multipart/form-data" in as_json.json()["detail"]
-    no_files = api.request("POST", url, headers=headers, files=[("other", ("a", b"x", "text/plain"))])
+    no_files = api.request("POST", url, headers=headers,
+                           files=[("other", ("a", b"x", "text/plain"))])
     assert no_files.status == 400 and "files" in no_files.json()["detail"]
     bad_metadata = api.request("POST", url, headers=headers, data={"metadata": "{not json"},
                                files=[("files", ("a.pdf", PDF, "application/pdf"))])
