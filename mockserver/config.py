@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -65,6 +65,11 @@ class MockConfig(BaseModel):
     max_upload_bytes: int = Field(25 * 1024 * 1024, ge=1)
     timing: Timing = Field(default_factory=Timing)
     faults: Faults = Field(default_factory=Faults)
+    vendor_settings: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Per vendor: settings only that vendor's module reads (e.g. FlowFlow's "
+        "workflow definitions).",
+    )
     mounts: dict[str, str] = Field(
         default_factory=dict,
         description="Vendor -> URL prefix. Default: /<vendor> followed by the path of the "

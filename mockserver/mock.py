@@ -49,7 +49,8 @@ class Mock:
         self.vendors: dict[str, VendorRuntime] = {}
         for name in names:
             contract = Contract(name)
-            self.vendors[contract.vendor] = VendorRuntime(self, contract, behaviour_for(name))
+            self.vendors[contract.vendor] = VendorRuntime(self, contract,
+                                                          behaviour_for(contract.vendor))
         if self.store.get("control", "faults") is None:
             self._install_default_faults()
 

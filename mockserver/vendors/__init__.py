@@ -36,8 +36,11 @@ class Behaviour:
 
 
 def behaviour_for(name: str) -> Behaviour:
+    module_name = f"mockserver.vendors.{name}"
     try:
-        module = importlib.import_module(f"mockserver.vendors.{name}")
-    except ModuleNotFoundError:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:
+            raise
         return Behaviour()
     return module.BEHAVIOUR
