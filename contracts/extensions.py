@@ -57,6 +57,12 @@ class FieldRule(_Extension):
 class Echo(_Extension):
     request: str
     response: str
+    default: Any = Field(None, description="What the response repeats when the request had "
+                         "no value; without one the response leaves the field out.")
+
+    @property
+    def has_default(self) -> bool:
+        return "default" in self.model_fields_set
 
 
 class Lifecycle(_Extension):
@@ -120,12 +126,75 @@ class Lifecycle(_Extension):
         return stuck
 
 
+class ResourceId(_Extension):
+    field: str = "id"
+    prefix: str = ""
+    parameter: str | None = Field(None, description="Path parameter naming one resource.")
+
+
+class Timestamps(_Extension):
+    created: str | None = None
+    updated: str | None = None
+
+
+class Filter(_Extension):
+    """A list's query parameter: `equals` a field, `contains` it (case-insensitive), or — for a
+    boolean "include X" parameter — `include` records whose field is true only when asked."""
+
+    field: str
+    match: Literal["equals", "contains", "include"] = "equals"
+
+
+class Parent(_Extension):
+    resource: str
+    field: str = Field(description="The parent's list field that holds these resources.")
+
+
+class Resource(_Extension):
+    """A stored resource and the operations that act on it."""
+
+    name: str = ""
+    envelope: str = Field("", description="JSON pointer to the resource in a response body.")
+    create: str | None = None
+    read: str | None = None
+    list: str | None = None
+    update: str | None = None
+    delete: str | None = None
+    id: ResourceId = Field(default_factory=ResourceId)
+    timestamps: Timestamps = Field(default_factory=Timestamps)
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    derived: dict[str, str] = Field(
+        default_factory=dict, description="field -> JSON pointer into the resource it copies."
+    )
+    filters: dict[str, Filter] = Field(default_factory=dict)
+    parent: Parent | None = None
+
+    def operations(self) -> dict[str, str]:
+        """role -> operationId, for the roles this resource has."""
+        roles = ("create", "read", "list", "update", "delete")
+        return {role: getattr(self, role) for role in roles if getattr(self, role)}
+
+
+class Pagination(_Extension):
+    limit: str = "limit"
+    offset: str = "offset"
+    block: str = Field(description="JSON pointer to the pagination block in a list body.")
+    fields: dict[Literal["total", "limit", "offset", "has_more"], str]
+
+
+class Resources(_Extension):
+    description: str = ""
+    pagination: Pagination | None = None
+    items: dict[str, Resource] = Field(default_factory=dict)
+
+
 class Extensions(BaseModel):
     """All of one contract's extensions."""
 
     vendor: Vendor
     error_format: ErrorFormat
     lifecycles: dict[str, Lifecycle]
+    resources: Resources = Field(default_factory=Resources)
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Extensions:
@@ -133,8 +202,12 @@ class Extensions(BaseModel):
             name: Lifecycle.model_validate({**body, "resource": name})
             for name, body in document.get("x-lifecycles", {}).items()
         }
+        resources = Resources.model_validate(document.get("x-resources", {}))
+        for name, resource in resources.items.items():
+            resource.name = name
         return cls(
             vendor=Vendor.model_validate(document["x-vendor"]),
             error_format=ErrorFormat.model_validate(document["x-error-format"]),
             lifecycles=lifecycles,
+            resources=resources,
         )

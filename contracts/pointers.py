@@ -76,3 +76,33 @@ def evaluate(expression: str, request: dict[str, Any], response_body: Any = None
     if not expression.startswith("$"):
         return expression
     raise ValueError(f"unsupported runtime expression {expression!r}")
+
+
+def subschema(schema: dict[str, Any], pointer: str) -> dict[str, Any] | None:
+    """The schema that describes the value a JSON pointer reaches in an instance of `schema`,
+    or None where the schema has no such place (`allOf`/`anyOf`/`oneOf` branches are searched)."""
+    node = schema
+    for part in _parts(pointer):
+        found = None
+        for branch in [node, *node.get("allOf", []), *node.get("anyOf", []),
+                       *node.get("oneOf", [])]:
+            if part.isdigit() and "items" in branch:
+                found = branch["items"]
+            elif part in branch.get("properties", {}):
+                found = branch["properties"][part]
+            if found is not None:
+                break
+        if found is None:
+            return None
+        node = found
+    return node
+
+
+def declared_properties(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every property a schema names, across its `allOf`/`anyOf`/`oneOf` branches."""
+    found: dict[str, Any] = {}
+    for branch in [schema, *schema.get("allOf", []), *schema.get("anyOf", []),
+                   *schema.get("oneOf", [])]:
+        for name, value in branch.get("properties", {}).items():
+            found.setdefault(name, value)
+    return found

@@ -7,20 +7,28 @@ at its documented path. Either way the vendor's documented paths work unchanged 
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from mockserver.config import MockConfig
 from mockserver.control import control_api
 from mockserver.docs import docs_pages
+from mockserver.downloads import download_links
 from mockserver.engine import VendorRuntime
 from mockserver.mock import Mock
-from mockserver.strict import ResponseContractError
 
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
 log = logging.getLogger("mockserver")
 
 
@@ -28,57 +36,71 @@ def create_app(config: MockConfig | None = None, *, mock: Mock | None = None) ->
     """Build the mock as a WSGI app, from a configuration or an existing `Mock`."""
     mock = mock or Mock(config or MockConfig())
     app = Flask("mockserver")
-    app.config["MAX_CONTENT_LENGTH"] = mock.config.max_upload_bytes + 64 * 1024
     app.extensions["mockserver"] = mock
     app.register_blueprint(control_api(mock))
     app.register_blueprint(docs_pages(mock))
-    dispatch = _dispatcher(mock)
-    app.add_url_rule("/", "vendor_root", dispatch, defaults={"path": ""}, methods=ALL_METHODS,
-                     provide_automatic_options=False)
-    app.add_url_rule("/<path:path>", "vendor", dispatch, methods=ALL_METHODS,
-                     provide_automatic_options=False)
+    app.register_blueprint(download_links(mock))
 
-    @app.errorhandler(ResponseContractError)
-    def mock_broke_contract(error: ResponseContractError) -> tuple[Response, int]:
-        if app.testing:
-            raise error
-        log.error("%s", error)
-        return jsonify(mock_error=str(error)), 500
+    @app.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+    def nowhere(path: str) -> tuple[Response, int]:
+        bases = {name: mock.mount_prefix(name) for name in mock.vendors}
+        return jsonify(error=f"No vendor is served at /{path}", vendors=bases), 404
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[Response, int]:
-        if hasattr(error, "code") and hasattr(error, "get_response"):
-            return error.get_response(), error.code  # an HTTPException Flask raised itself
+        if isinstance(error, HTTPException):
+            return jsonify(error=error.description), error.code or 500
         log.error("unhandled error: %s", "".join(traceback.format_exception(error)))
         return jsonify(mock_error=f"{type(error).__name__}: {error}"), 500
 
+    app.wsgi_app = VendorDispatch(mock, app.wsgi_app, lambda: app.testing)  # type: ignore[method-assign]
     return app
 
 
-def _dispatcher(mock: Mock):
-    by_host = {urlsplit(runtime.contract.server_url).netloc: runtime
-               for runtime in mock.vendors.values()}
+class VendorDispatch:
+    """WSGI middleware that hands vendor requests straight to their engine.
 
-    def dispatch(path: str) -> Response:
-        path = "/" + path
-        runtime = by_host.get(request.host)
+    Vendor traffic skips Flask's routing: the engine routes by the contract itself, and a poll
+    loop is exactly the path that must stay cheap. Everything else (control API, docs, unknown
+    paths) goes on to the Flask app.
+    """
+
+    def __init__(self, mock: Mock, flask_app: WSGIApplication,
+                 propagate: Callable[[], bool]) -> None:
+        self.mock = mock
+        self.flask_app = flask_app
+        self.propagate = propagate
+        self.by_host = {urlsplit(runtime.contract.server_url).netloc: runtime
+                        for runtime in mock.vendors.values()}
+        self.prefixes = sorted(((mock.mount_prefix(name), runtime)
+                                for name, runtime in mock.vendors.items()),
+                               key=lambda item: len(item[0]), reverse=True)
+        self.pages = {f"{prefix}/{page}" for prefix, _ in self.prefixes
+                      for page in ("openapi.json", "docs")}
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
+                 ) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or "/"
+        runtime, prefix = self._resolve(environ.get("HTTP_HOST", ""), path)
+        if runtime is None or path in self.pages:
+            return self.flask_app(environ, start_response)
+        request = Request(environ)
+        request.max_content_length = self.mock.config.max_upload_bytes + 64 * 1024
+        try:
+            response = runtime.handle(request, f"{request.scheme}://{request.host}", prefix)
+        except Exception as error:
+            if self.propagate():
+                raise
+            log.error("%s", "".join(traceback.format_exception(error)))
+            response = WerkzeugResponse(json.dumps({"mock_error": str(error)}), status=500,
+                                        mimetype="application/json")
+        return response(environ, start_response)
+
+    def _resolve(self, host: str, path: str) -> tuple[VendorRuntime | None, str]:
+        runtime = self.by_host.get(host)
         if runtime is not None and path.startswith(runtime.contract.server_path + "/"):
-            prefix = runtime.contract.server_path
-        else:
-            runtime, prefix = _by_prefix(mock, path)
-        if runtime is None:
-            bases = {name: mock.mount_prefix(name) for name in mock.vendors}
-            return jsonify(error=f"No vendor is served at {path}", vendors=bases), 404
-        base_url = request.host_url.rstrip("/") + prefix
-        return runtime.handle(request, path[len(prefix):], base_url)
-
-    return dispatch
-
-
-def _by_prefix(mock: Mock, path: str) -> tuple[VendorRuntime | None, str]:
-    best: tuple[VendorRuntime | None, str] = (None, "")
-    for name, runtime in mock.vendors.items():
-        prefix = mock.mount_prefix(name)
-        if (path == prefix or path.startswith(prefix + "/")) and len(prefix) >= len(best[1]):
-            best = (runtime, prefix)
-    return best
+            return runtime, runtime.contract.server_path
+        for prefix, candidate in self.prefixes:
+            if path == prefix or path.startswith(prefix + "/"):
+                return candidate, prefix
+        return None, ""

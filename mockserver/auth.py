@@ -26,6 +26,11 @@ class AuthError(Exception):
     """The request is not authenticated; the message says why."""
 
 
+class MalformedCredentials(AuthError):
+    """The request does not carry credentials in the form the security scheme requires, which
+    breaks the contract (a well-formed but unknown or expired token does not)."""
+
+
 class IssuedToken(BaseModel):
     vendor: str
     identity: str
@@ -41,37 +46,37 @@ class Authenticator:
         self._store = store
         self._clock = clock
 
-    def identify(self, operation: Operation, request: Request) -> str | None:
+    def identify(self, operation: Operation, request: Request, now: float) -> str | None:
         """The caller's identity, or None for an operation that needs none."""
         if not operation.secured:
             return None
         failure = AuthError("Authentication required")
         for requirement in operation.security:
             try:
-                return self._satisfy(requirement, request)
+                return self._satisfy(requirement, request, now)
             except AuthError as error:
                 failure = error
         raise failure
 
-    def _satisfy(self, requirement: dict[str, list[str]], request: Request) -> str:
+    def _satisfy(self, requirement: dict[str, list[str]], request: Request, now: float) -> str:
         identity = ""
         for scheme_name in requirement:
             scheme = self.contract.security_schemes[scheme_name]
             token = _bearer_token(request)
             if scheme["type"] == "oauth2":
-                identity = self._check_issued(token)
+                identity = self._check_issued(token, now)
             elif scheme["type"] == "http" and scheme.get("scheme", "").lower() == "bearer":
                 identity = self._check_key(token)
             else:
                 raise AuthError(f"Unsupported security scheme {scheme_name!r}")
         return identity
 
-    def _check_issued(self, token: str) -> str:
+    def _check_issued(self, token: str, now: float) -> str:
         stored = self._store.get(_TOKENS, token)
         if stored is None or stored["vendor"] != self.contract.vendor:
             raise AuthError("Invalid or unknown bearer token")
         issued = IssuedToken.model_validate(stored)
-        if self._clock.now() >= issued.expires_at:
+        if now >= issued.expires_at:
             raise AuthError("The access token has expired; request a new one")
         return issued.identity
 
@@ -98,8 +103,8 @@ class Authenticator:
 def _bearer_token(request: Request) -> str:
     header = request.headers.get("Authorization")
     if not header:
-        raise AuthError("Missing credentials: send 'Authorization: Bearer <token>'")
+        raise MalformedCredentials("Missing credentials: send 'Authorization: Bearer <token>'")
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip() or " " in token.strip():
-        raise AuthError("Malformed Authorization header: expected 'Bearer <token>'")
+        raise MalformedCredentials("Malformed Authorization header: expected 'Bearer <token>'")
     return token.strip()

@@ -6,7 +6,7 @@ the OpenAPI document it was built from.
 
 from __future__ import annotations
 
-import copy
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +64,7 @@ class Operation:
     security: list[dict[str, list[str]]]
     error_format: ErrorFormat
     lifecycle_roles: list[tuple[str, Lifecycle]] = field(default_factory=list)
+    _examples: dict[tuple[int, str | None, str], str] = field(default_factory=dict, repr=False)
 
     @property
     def secured(self) -> bool:
@@ -81,6 +82,12 @@ class Operation:
     def example(self, status: int, where: str | None = None, equals: Any = None) -> Any:
         """A copy of a named example of this status: the first whose value at `where` equals
         `equals` if asked, else the first one. None when the contract has none."""
+        key = (status, where, json.dumps(equals))
+        if key not in self._examples:
+            self._examples[key] = json.dumps(self._pick_example(status, where, equals))
+        return json.loads(self._examples[key])
+
+    def _pick_example(self, status: int, where: str | None, equals: Any) -> Any:
         response = self.response_for(status)
         media = response.media.get("application/json") if response else None
         if media is None or not media.examples:
@@ -89,7 +96,7 @@ class Operation:
         if where is not None:
             matching = [v for v in values if pointers.get(v, where, None) == equals]
             values = matching or values
-        return copy.deepcopy(values[0])
+        return values[0]
 
 
 class Contract:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from mockserver.auth import Authenticator, AuthError
+from mockserver.auth import Authenticator, AuthError, MalformedCredentials
 from mockserver.contract import Contract, Operation
 from mockserver.errors import describe, error_body
 from mockserver.faults import Fault
@@ -29,6 +29,9 @@ from mockserver.validation import Inputs, UnsupportedMediaType, Violation, parse
 if TYPE_CHECKING:
     from mockserver.mock import Mock
     from mockserver.vendors import Behaviour
+
+
+_ROUTE_CACHE_SIZE = 4096
 
 
 class ApiError(Exception):
@@ -62,7 +65,13 @@ class Call:
     identity: str | None
     prefer: Preferences
     now: float
-    base_url: str
+    root_url: str
+    prefix: str
+
+    @property
+    def base_url(self) -> str:
+        """The vendor's base URL as this client reaches it: its documented paths go below."""
+        return self.root_url + self.prefix
 
     @property
     def mock(self) -> Mock:
@@ -76,6 +85,7 @@ class VendorRuntime:
     """One vendor's contract, credentials and behaviour, bound to a mock's store and clock."""
 
     def __init__(self, mock: Mock, contract: Contract, behaviour: Behaviour) -> None:
+        from mockserver import resources
         from mockserver.operations import default_handler
 
         self.mock = mock
@@ -84,13 +94,23 @@ class VendorRuntime:
         self.name = contract.vendor
         credentials = mock.config.credentials.get(self.name, behaviour.demo)
         self.auth = Authenticator(contract, credentials, mock.store, mock.clock)
+        settings = mock.config.vendor_settings.get(self.name, {})
+        self.settings: Any = behaviour.configure(settings) if behaviour.configure else None
+        self._routes: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
         self.handlers: dict[str, Handler] = {
-            operation_id: behaviour.handlers.get(operation_id) or default_handler(self, operation)
+            operation_id: resources.guarded(self, operation, (
+                behaviour.handlers.get(operation_id)
+                or resources.handler_for(self, operation)
+                or default_handler(self, operation)))
             for operation_id, operation in contract.operations.items()
         }
 
-    def handle(self, request: Request, path: str, base_url: str) -> Response:
+    def handle(self, request: Request, root_url: str, prefix: str) -> Response:
+        """Answer one request; `root_url` is the server as the client sees it, `prefix` where
+        this vendor is mounted below it."""
+        path = request.path[len(prefix):]
         started = time.perf_counter()
+        now = self.mock.clock.now()
         operation: Operation | None = None
         violations: list[Violation] = []
         problems: list[str] = []
@@ -100,15 +120,15 @@ class VendorRuntime:
         try:
             operation, path_params = self._route(request.method, path)
             fault = self.mock.faults.pick(self.name, operation.id)
-            reply, identity = self._answer(operation, path_params, request, base_url, fault,
-                                           violations)
+            reply, identity = self._answer(operation, path_params, request, root_url, prefix,
+                                           now, fault, violations)
         except ApiError as error:
             reply = self._error_reply(operation, error)
         if operation is not None and self.mock.config.strict_responses:
             problems = response_problems(operation, reply.status, reply.content_type, reply.body)
         response = _to_response(reply)
         self.mock.record(JournalEntry(
-            time=self.mock.clock.now(), vendor=self.name, method=request.method,
+            time=now, vendor=self.name, method=request.method,
             path=request.full_path.rstrip("?"), operation=operation.id if operation else None,
             status=reply.status, verdict="violates" if violations else "conforms",
             violations=[str(v) for v in violations], response_problems=problems,
@@ -123,6 +143,10 @@ class VendorRuntime:
         return response
 
     def _route(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
+        """Match by the contract's paths; polls repeat one URL, so matches are remembered."""
+        known = self._routes.get((method, path))
+        if known is not None:
+            return self.contract.operations[known[0]], dict(known[1])
         adapter = self.contract.url_map.bind("mock", "/")
         try:
             operation_id, params = adapter.match(path or "/", method=method)
@@ -132,10 +156,14 @@ class VendorRuntime:
                            headers={"Allow": allowed}) from None
         except NotFound:
             raise ApiError(404, f"No such endpoint: {method} {path}") from None
-        return self.contract.operations[operation_id], params
+        if len(self._routes) >= _ROUTE_CACHE_SIZE:
+            self._routes.clear()
+        self._routes[(method, path)] = (operation_id, params)
+        return self.contract.operations[operation_id], dict(params)
 
     def _answer(self, operation: Operation, path_params: dict[str, str], request: Request,
-                base_url: str, fault: Fault | None, violations: list[Violation]
+                root_url: str, prefix: str, now: float, fault: Fault | None,
+                violations: list[Violation]
                 ) -> tuple[Reply, str | None]:
         error_format = operation.error_format
         try:
@@ -147,8 +175,10 @@ class VendorRuntime:
         if fault is not None:
             _apply_fault(fault, operation)
         try:
-            identity = self.auth.identify(operation, request)
+            identity = self.auth.identify(operation, request, now)
         except AuthError as error:
+            if isinstance(error, MalformedCredentials):
+                violations.append(Violation(("header", "Authorization"), "value_error", str(error)))
             raise ApiError(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
         self._check_size(operation, request)
         try:
@@ -170,7 +200,7 @@ class VendorRuntime:
                                f"Prefer: code={prefer.code} is not a status {operation.id} "
                                "declares")
             raise ApiError(prefer.code, f"Forced by 'Prefer: code={prefer.code}'")
-        call = Call(self, operation, inputs, identity, prefer, self.mock.clock.now(), base_url)
+        call = Call(self, operation, inputs, identity, prefer, now, root_url, prefix)
         reply = self.handlers[operation.id](call)
         if prefer.applied():
             reply.headers.setdefault("Preference-Applied", prefer.applied())

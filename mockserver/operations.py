@@ -16,7 +16,7 @@ from contracts.extensions import Lifecycle
 from mockserver.auth import AuthError
 from mockserver.contract import Operation
 from mockserver.engine import ApiError, Call, Handler, Reply, VendorRuntime
-from mockserver.lifecycle import Run, fingerprint, finish, make_plan, seeded_random
+from mockserver.lifecycle import Run, fingerprint, finish, make_plan, run_key, seeded_random
 
 RUNS = "run"
 
@@ -83,24 +83,24 @@ def poll_run(call: Call, lifecycle: Lifecycle) -> Reply:
     link = link_parameters(call, lifecycle)
     run_id = next(call.inputs.path[name] for name, expression in link.items()
                   if expression == f"$response.body#{lifecycle.id.create}")
-    stored = mock.store.get(RUNS, f"{vendor.name}:{run_id}")
-    run = Run.model_validate(stored) if stored else None
-    if run is None or run.owner != call.identity or not _same_parent(call, run, link):
-        raise ApiError(404, f"No {lifecycle.resource} {run_id!r} here")
+    polled: list[Run] = []
 
     def change(current: dict[str, Any] | None) -> dict[str, Any] | None:
-        if current is None:
+        run = Run.model_validate(current) if current else None
+        if run is None or run.owner != call.identity or not _same_parent(call, run, link):
             return None
-        counted = Run.model_validate(current)
-        counted.polls += 1
-        moved = mock.advance(counted, lifecycle, call.now)
+        run.polls += 1
+        moved = mock.advance(run, lifecycle, call.now)
         if moved.state == lifecycle.failure and moved.reason is None:
             moved.reason = _failure_reason(moved, lifecycle)
+        polled.append(moved)
         return moved.model_dump()
 
-    updated = mock.store.update(RUNS, run.key, change)
-    run = Run.model_validate(updated)
-    return Reply(call.operation.success_status(), run_body(call, lifecycle, run, call.operation))
+    mock.store.update(RUNS, run_key(vendor.name, run_id), change)
+    if not polled:
+        raise ApiError(404, f"No {lifecycle.resource} {run_id!r} here")
+    return Reply(call.operation.success_status(),
+                 run_body(call, lifecycle, polled[0], call.operation))
 
 
 def run_body(call: Call, lifecycle: Lifecycle, run: Run, operation: Operation) -> Any:
@@ -119,7 +119,9 @@ def run_body(call: Call, lifecycle: Lifecycle, run: Run, operation: Operation) -
         parent = pointers.get(body, pointers.parent(echo.response), None)
         if not isinstance(parent, dict):
             continue  # e.g. a result that is still null while the run is going
-        if value is pointers.MISSING:
+        if value is pointers.MISSING and echo.has_default:
+            pointers.put(body, echo.response, echo.default)
+        elif value is pointers.MISSING:
             pointers.remove(body, echo.response)
         else:
             pointers.put(body, echo.response, value)

@@ -20,7 +20,11 @@ from mockserver import Mock, MockConfig, create_app
 class Result:
     status: int
     headers: Any
-    text: str
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
         return json.loads(self.text)
@@ -48,7 +52,7 @@ class InProcess:
         elif data is not None:
             kwargs["data"] = data
         response = self.client.open(path, method=method, **kwargs)
-        return Result(response.status_code, response.headers, response.get_data(as_text=True))
+        return Result(response.status_code, response.headers, response.get_data())
 
 
 class OverSocket:
@@ -64,7 +68,7 @@ class OverSocket:
 
     def request(self, method: str, path: str, **kwargs: Any) -> Result:
         response = self.session.request(method, self.base + path, timeout=10, **kwargs)
-        return Result(response.status_code, response.headers, response.text)
+        return Result(response.status_code, response.headers, response.content)
 
     def close(self) -> None:
         self.server.shutdown()

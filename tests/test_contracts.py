@@ -13,6 +13,7 @@ import schemathesis
 import yaml
 
 import contracts
+from contracts import pointers
 
 SOURCES = Path(contracts.__file__).parent / "sources"
 NOTES = (Path(contracts.__file__).parent / "NOTES.md").read_text(encoding="utf-8")
@@ -55,25 +56,6 @@ def walk(node: Any, trail: str = ""):
 
 def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
-
-
-def schema_at(schema: dict[str, Any], pointer: str) -> dict[str, Any] | None:
-    """The subschema a JSON pointer into an instance lands on, or None if there is none."""
-    node = schema
-    for part in [p for p in pointer.split("/")[1:]]:
-        branches = [node, *node.get("allOf", []), *node.get("anyOf", []), *node.get("oneOf", [])]
-        found = None
-        for branch in branches:
-            if part.isdigit() and "items" in branch:
-                found = branch["items"]
-            elif part in branch.get("properties", {}):
-                found = branch["properties"][part]
-            if found is not None:
-                break
-        if found is None:
-            return None
-        node = found
-    return node
 
 
 def success_schema(operation: dict[str, Any]) -> dict[str, Any]:
@@ -202,15 +184,15 @@ def test_lifecycles_are_consistent(name):
                  if link_name == lifecycle.link]
         assert len(links) == 1 and links[0]["operationId"] == lifecycle.poll
         create_schema, poll_schema = success_schema(create), success_schema(poll)
-        assert schema_at(create_schema, lifecycle.id.create) is not None
-        assert schema_at(create_schema, lifecycle.status.create) is not None
-        assert schema_at(poll_schema, lifecycle.id.poll) is not None
-        status_schema = schema_at(poll_schema, lifecycle.status.poll)
+        assert pointers.subschema(create_schema, lifecycle.id.create) is not None
+        assert pointers.subschema(create_schema, lifecycle.status.create) is not None
+        assert pointers.subschema(poll_schema, lifecycle.id.poll) is not None
+        status_schema = pointers.subschema(poll_schema, lifecycle.status.poll)
         assert status_schema is not None
         assert set(status_schema["enum"]) == set(lifecycle.states)
         for state, rule in lifecycle.fields.items():
             for pointer in rule.present + rule.absent:
-                assert schema_at(poll_schema, pointer) is not None, f"{state}: {pointer}"
+                assert pointers.subschema(poll_schema, pointer) is not None, f"{state}: {pointer}"
 
 
 @ALL
@@ -229,3 +211,18 @@ def test_package_api_lists_and_loads_every_contract():
         assert not [trail for trail, node in walk(contracts.load(name)) if "$ref" in node]
     with pytest.raises(LookupError):
         contracts.path("nope")
+
+
+@ALL
+def test_resources_name_real_operations_and_parameters(name):
+    document = contracts.load(name)
+    resources = contracts.extensions(name).resources
+    for resource in resources.items.values():
+        for operation_id in resource.operations().values():
+            operation_by_id(document, operation_id)
+        if resource.parent is not None:
+            assert resource.parent.resource in resources.items
+        if resource.list:
+            listed = operation_by_id(document, resource.list)
+            query = {p["name"] for p in listed.get("parameters", []) if p["in"] == "query"}
+            assert set(resource.filters) <= query

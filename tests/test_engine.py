@@ -151,6 +151,7 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize(("method", "path", "kwargs"), BAD_INPUTS)
 def test_bad_input_is_answered_never_a_server_error(api, method, path, kwargs):
+    kwargs = dict(kwargs)
     headers = {**KEY, **kwargs.pop("headers", {})} if "phinite" in path else kwargs.pop(
         "headers", {})
     result = api.request(method, path, headers=headers, **kwargs)

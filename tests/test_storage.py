@@ -71,6 +71,7 @@ def test_sqlite_state_survives_reopening(tmp_path):
     first.put("run", "r1", {"state": "running"})
     first.put_blob("file", b"\x00bytes")
     first.append_journal({"path": "/x"})
+    first.flush_journal()
     second = SQLiteStore(path)
     assert second.get("run", "r1") == {"state": "running"}
     assert second.get_blob("file") == b"\x00bytes"

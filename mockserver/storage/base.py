@@ -35,8 +35,8 @@ class Store(Protocol):
 
     def get_blob(self, key: str) -> bytes | None: ...
 
-    def append_journal(self, entry: Value) -> int:
-        """Record a request; returns its sequence number. Only the newest entries are kept."""
+    def append_journal(self, entry: Value) -> None:
+        """Record a request. Only the newest entries are kept."""
         ...
 
     def journal(self, limit: int = 100) -> list[Value]:

@@ -1,8 +1,12 @@
-"""In-process storage for tests and interception: fast, and gone with the process."""
+"""In-process storage for tests and interception: fast, and gone with the process.
+
+Values are kept as JSON text, as in SQLite: every read hands out a fresh copy (a parse is far
+cheaper than `copy.deepcopy`), and nothing that is not JSON can slip into the state.
+"""
 
 from __future__ import annotations
 
-import copy
+import json
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -13,19 +17,19 @@ from mockserver.storage.base import JOURNAL_LIMIT, Value
 class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._values: dict[str, dict[str, Value]] = {}
+        self._values: dict[str, dict[str, str]] = {}
         self._blobs: dict[str, bytes] = {}
-        self._journal: deque[Value] = deque(maxlen=JOURNAL_LIMIT)
+        self._journal: deque[str] = deque(maxlen=JOURNAL_LIMIT)
         self._sequence = 0
 
     def get(self, kind: str, key: str) -> Value | None:
-        with self._lock:
-            value = self._values.get(kind, {}).get(key)
-            return copy.deepcopy(value) if value is not None else None
+        text = self._values.get(kind, {}).get(key)
+        return json.loads(text) if text is not None else None
 
     def put(self, kind: str, key: str, value: Value) -> None:
+        text = json.dumps(value)
         with self._lock:
-            self._values.setdefault(kind, {})[key] = copy.deepcopy(value)
+            self._values.setdefault(kind, {})[key] = text
 
     def update(
         self, kind: str, key: str, change: Callable[[Value | None], Value | None]
@@ -36,7 +40,7 @@ class MemoryStore:
             if changed is None:
                 return current
             self.put(kind, key, changed)
-            return copy.deepcopy(changed)
+            return changed
 
     def delete(self, kind: str, key: str) -> bool:
         with self._lock:
@@ -44,25 +48,25 @@ class MemoryStore:
 
     def values(self, kind: str) -> list[Value]:
         with self._lock:
-            return copy.deepcopy(list(self._values.get(kind, {}).values()))
+            texts = list(self._values.get(kind, {}).values())
+        return [json.loads(text) for text in texts]
 
     def put_blob(self, key: str, data: bytes) -> None:
         with self._lock:
             self._blobs[key] = data
 
     def get_blob(self, key: str) -> bytes | None:
-        with self._lock:
-            return self._blobs.get(key)
+        return self._blobs.get(key)
 
-    def append_journal(self, entry: Value) -> int:
+    def append_journal(self, entry: Value) -> None:
         with self._lock:
             self._sequence += 1
-            self._journal.append({**entry, "seq": self._sequence})
-            return self._sequence
+            self._journal.append(json.dumps({**entry, "seq": self._sequence}))
 
     def journal(self, limit: int = 100) -> list[Value]:
         with self._lock:
-            return copy.deepcopy(list(self._journal)[-limit:]) if limit > 0 else []
+            texts = list(self._journal)[-limit:] if limit > 0 else []
+        return [json.loads(text) for text in texts]
 
     def clear(self) -> None:
         with self._lock:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from mockserver.engine import Call, Handler
     from mockserver.lifecycle import Run
 
+ConfigureHook = Callable[[dict[str, Any]], Any]
 StartHook = Callable[["Call", "Run", random.Random], dict[str, Any]]
 ViewHook = Callable[["Call", "Lifecycle", "Run", Any], Any]
 
@@ -27,6 +28,9 @@ ViewHook = Callable[["Call", "Lifecycle", "Run", Any], Any]
 @dataclass(frozen=True)
 class Behaviour:
     demo: Credentials = field(default_factory=Credentials)
+    configure: ConfigureHook | None = None
+    """Called once when the mock starts, with the vendor's `vendor_settings`; returns them parsed
+    (kept as `VendorRuntime.settings`) and raises on bad ones, so a mistake stops the start."""
     start: StartHook | None = None
     """Called when a run is created; returns vendor data stored with the run."""
     view: ViewHook | None = None

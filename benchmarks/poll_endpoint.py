@@ -1,0 +1,132 @@
+"""Throughput and latency of the authenticated poll endpoint vs a bare Flask route.
+
+Both routes live in the same Flask app on the same gunicorn server (the `mockserver serve`
+settings: gthread workers, SQLite store), and `wrk` drives each in turn at the same concurrency.
+
+    python benchmarks/poll_endpoint.py [--seconds 10] [--connections 16] [--workers 2]
+
+Needs `wrk` (Debian: apt-get install wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+SERVER = """
+import sys
+from flask import jsonify
+from gunicorn.app.base import BaseApplication
+from mockserver import MockConfig, create_app
+
+store, port, workers, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+
+
+def build():
+    app = create_app(MockConfig(contracts=["further"], store=store, strict_responses=False))
+    app.add_url_rule("/bare", "bare", lambda: jsonify(status="running"))
+    return app
+
+
+class Server(BaseApplication):
+    def load_config(self):
+        for key, value in {"bind": f"127.0.0.1:{port}", "workers": workers, "threads": threads,
+                           "worker_class": "gthread", "loglevel": "warning",
+                           "keepalive": 5}.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return build()
+
+
+Server().run()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return {"rps": rate, "p50": _latency(output, "50%"), "p99": _latency(output, "99%"),
+            "errors": float(non_2xx.group(1)) if non_2xx else 0.0}
+
+
+def _latency(output: str, percentile: str) -> float:
+    value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", output).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--store", choices=["sqlite", "memory"], default="sqlite")
+    options = parser.parse_args()
+    if options.store == "memory":
+        options.workers = 1  # the in-memory store is per process
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
+        return 2
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as folder:
+        store = str(Path(folder) / "bench.sqlite3") if options.store == "sqlite" else "memory"
+        server = subprocess.Popen([sys.executable, "-c", SERVER, store, str(port),
+                                   str(options.workers), str(options.threads)])
+        try:
+            for _ in range(100):
+                try:
+                    requests.get(f"{base}/bare", timeout=1)
+                    break
+                except requests.ConnectionError:
+                    time.sleep(0.1)
+            token = requests.post(f"{base}/further/api/v1/oauth2/access_token",
+                                  json={"client_id": "YOUR_CLIENT_ID",
+                                        "client_secret": "YOUR_CLIENT_SECRET"}, timeout=5)
+            auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            executions = f"{base}/further/api/v1/workflow-builder/workflows/wf-1/executions"
+            started = requests.post(executions, headers=auth, timeout=5,
+                                    files=[("files", ("a.pdf", b"%PDF-1.4", "application/pdf"))])
+            poll_url = f"{executions}/{started.json()['workflow_execution_id']}"
+            assert requests.get(poll_url, headers=auth, timeout=5).status_code == 200
+            wrk(f"{base}/bare", 2, options.connections, {})  # warm up both
+            wrk(poll_url, 2, options.connections, auth)
+            bare = wrk(f"{base}/bare", options.seconds, options.connections, {})
+            poll = wrk(poll_url, options.seconds, options.connections, auth)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(30)
+    print(f"gunicorn gthread, {options.workers} workers x {options.threads} threads, "
+          f"{options.store} store; wrk {options.connections} connections, {options.seconds} s each")
+    print(f"{'route':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    for name, figures in (("bare Flask route", bare), ("authenticated poll", poll)):
+        print(f"{name:<28}{figures['rps']:>10.0f}{figures['p50']:>10.2f}{figures['p99']:>10.2f}"
+              f"{figures['errors']:>10.0f}")
+    print(f"poll / bare throughput: {poll['rps'] / bare['rps']:.0%}  (target >= 70%); "
+          f"poll p99 {poll['p99']:.2f} ms (target < 20 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

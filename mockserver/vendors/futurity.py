@@ -1,0 +1,137 @@
+"""Futurity: what its CRUD engine cannot know — file bytes, signed downloads, who the caller is,
+the assistant's reply to a message, and what a workflow run produces.
+
+Chats, Vault files, workflows and dashboards themselves are stored by the generic resource
+engine, as the contract's `x-resources` describes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.extensions import Lifecycle, Resource
+from mockserver import resources
+from mockserver.config import Credentials
+from mockserver.downloads import sign
+from mockserver.engine import Call, Reply
+from mockserver.lifecycle import Run
+from mockserver.vendors import Behaviour
+
+DEMO = Credentials(keys=["YOUR_TOKEN", "OTHER_TOKEN"])
+
+# The reference's own example user answers /whoami for the demo token.
+_DOCUMENTED_USER = {"id": "user_abc123", "email": "user@example.com", "name": "John Doe",
+                    "avatar_url": "https://...", "organization_id": "org_xyz789",
+                    "created_at": "2024-01-01T00:00:00Z"}
+
+
+class FuturitySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    download_ttl_seconds: float = Field(3600, gt=0, description="How long a download URL works.")
+
+
+def configure(settings: dict[str, Any]) -> FuturitySettings:
+    return FuturitySettings.model_validate(settings)
+
+
+def whoami(call: Call) -> Reply:
+    if call.identity == f"key:{DEMO.keys[0]}":
+        return Reply(200, {"data": dict(_DOCUMENTED_USER)})
+    digest = hashlib.sha256((call.identity or "").encode()).hexdigest()
+    return Reply(200, {"data": {
+        "id": f"user_{digest[:8]}", "email": f"user-{digest[:8]}@example.com",
+        "name": f"Mock User {digest[:4]}", "avatar_url": f"https://avatars.example.com/{digest[:8]}",
+        "organization_id": f"org_{digest[8:14]}", "created_at": "2024-01-01T00:00:00Z",
+    }})
+
+
+def upload_file(call: Call) -> Reply:
+    """Keep the uploaded bytes; the record says what they are."""
+    upload = next(u for u in call.inputs.uploads if u.field == "file")
+    blob = f"futurity:{hashlib.sha256(upload.data).hexdigest()}"
+    call.mock.store.put_blob(blob, upload.data)
+    form = call.inputs.body or {}
+    fields = {"name": form.get("name") or upload.filename or "upload",
+              "type": upload.content_type, "size": len(upload.data), "blob": blob}
+    if form.get("folder_id"):
+        fields["folder_id"] = form["folder_id"]
+    return resources.create(call, _resource(call, "vault_file"), fields)
+
+
+def read_file(call: Call) -> Reply:
+    reply = resources.read(call, _resource(call, "vault_file"))
+    reply.body["data"]["download_url"] = _link(call)[0]
+    return reply
+
+
+def download_file(call: Call) -> Reply:
+    url, expires_at = _link(call)
+    return Reply(200, {"data": {"url": url, "expires_at": resources.timestamp(expires_at)}})
+
+
+def post_message(call: Call) -> Reply:
+    """Store the user's message, and the assistant's answer after it in the chat."""
+    reply = resources.create(call, _resource(call, "message"))
+    chat_resource = _resource(call, "chat")
+    chat = resources.find(call, chat_resource, call.inputs.path["id"])
+    content = str(call.inputs.body.get("content", ""))
+    attachments = call.inputs.body.get("attachments") or []
+    answer = f"Here is what I found about \u201c{content[:80]}\u201d"
+    if attachments:
+        answer += f", using {len(attachments)} attached file(s)"
+    chat.fields["messages"].append({
+        "id": f"msg_{hashlib.sha256((chat.id + content).encode()).hexdigest()[:12]}",
+        "role": "assistant", "content": answer + ".",
+        "created_at": resources.timestamp(call.now + 2),
+    })
+    resources.save(call, chat_resource, chat)
+    return reply
+
+
+def start_run(call: Call, run: Run, rng: random.Random) -> dict[str, Any]:
+    """A run marks its workflow as last run now."""
+    workflow_resource = _resource(call, "workflow")
+    workflow = resources.find(call, workflow_resource, call.inputs.path["id"])
+    workflow.fields["last_run"] = resources.timestamp(call.now)
+    resources.save(call, workflow_resource, workflow)
+    return {"workflow_name": workflow.fields.get("name", "")}
+
+
+def view_run(call: Call, lifecycle: Lifecycle, run: Run, body: Any) -> Any:
+    data = body["data"]
+    data["started_at"] = resources.timestamp(run.created_at)
+    if run.state in lifecycle.terminal and run.finished_at is not None:
+        data["finished_at"] = resources.timestamp(run.finished_at)
+    if run.state == lifecycle.success:
+        inputs = (run.request.get("body") or {}).get("inputs") or {}
+        data["outputs"] = {"summary": f"{run.data.get('workflow_name') or 'Workflow'} processed "
+                                      f"{len(inputs)} input(s)", "inputs_used": sorted(inputs)}
+    if run.state == lifecycle.failure:
+        data["error"] = run.reason or "The workflow failed"
+    return body
+
+
+def _resource(call: Call, name: str) -> Resource:
+    return call.vendor.contract.extensions.resources.items[name]
+
+
+def _link(call: Call) -> tuple[str, float]:
+    record = resources.find(call, _resource(call, "vault_file"), call.inputs.path["id"])
+    settings: FuturitySettings = call.vendor.settings
+    return sign(call, record.fields["blob"], record.fields["name"], record.fields["type"],
+                settings.download_ttl_seconds)
+
+
+BEHAVIOUR = Behaviour(
+    demo=DEMO,
+    configure=configure,
+    start=start_run,
+    view=view_run,
+    handlers={"getWhoami": whoami, "uploadVaultFile": upload_file, "getVaultFile": read_file,
+              "getVaultFileDownload": download_file, "createChatMessage": post_message},
+)
