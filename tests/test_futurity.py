@@ -37,7 +37,7 @@ def test_chat_create_list_page_get_delete_then_404(api):
 def test_untitled_chat_and_archived_filter(api, mock):
     chat = call(api, "POST", "/chats", json={}).json()["data"]
     assert chat["title"] == "New chat"
-    store_key = f"record:futurity:chat"
+    store_key = "record:futurity:chat"
     record = mock.store.get(store_key, chat["id"])
     record["fields"]["archived"] = True
     mock.store.put(store_key, chat["id"], record)
