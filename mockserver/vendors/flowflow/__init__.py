@@ -1,0 +1,43 @@
+"""FlowFlow.AI: workflow graphs of the documented node types, executed node by node.
+
+A start runs the chosen workflow's graph (`library`, `graph`) breadth-first (`execute`): helper
+nodes do their real work, AI nodes are simulated deterministically (`nodes`), Text - Output
+renders Jinja2 templates (`templates`). The progress endpoint then shows the node runs appearing
+as the run goes from PENDING to FINISHED (`view`).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from contracts.extensions import Lifecycle
+from mockserver.config import Credentials
+from mockserver.engine import ApiError, Call
+from mockserver.lifecycle import Run
+from mockserver.vendors import Behaviour
+from mockserver.vendors.flowflow.execute import Execution, execute
+from mockserver.vendors.flowflow.library import Library, configure
+from mockserver.vendors.flowflow.view import progress_body, started_body
+
+DEMO = Credentials(keys=["REPLACE_API_TOKEN", "OTHER_API_TOKEN"])
+
+
+def start(call: Call, run: Run, rng: random.Random) -> dict[str, Any]:
+    library: Library = call.vendor.settings
+    workflow = library.get(call.inputs.path["workflow_id"])
+    node_start_id = call.inputs.body.get("node_start_id")
+    if node_start_id is not None and not workflow.has_node(node_start_id):
+        raise ApiError(400, f"node_start_id {node_start_id!r} is not a node of workflow "
+                            f"{workflow.id!r}")
+    return execute(workflow, call.inputs.body, run.id, rng).model_dump()
+
+
+def view(call: Call, lifecycle: Lifecycle, run: Run, body: Any) -> Any:
+    execution = Execution.model_validate(run.data)
+    if call.operation.id == lifecycle.create:
+        return started_body(call, run, execution, body)
+    return progress_body(call, lifecycle, run, execution, body)
+
+
+BEHAVIOUR = Behaviour(demo=DEMO, configure=configure, start=start, view=view)
