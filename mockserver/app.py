@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from mockserver.config import MockConfig
+from mockserver.control import PREFIX as CONTROL_PREFIX
 from mockserver.control import control_api
 from mockserver.docs import docs_pages
 from mockserver.downloads import download_links
@@ -82,7 +83,7 @@ class VendorDispatch:
                  ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
         runtime, prefix = self._resolve(environ.get("HTTP_HOST", ""), path)
-        if runtime is None or path in self.pages:
+        if runtime is None or path in self.pages or path.startswith(CONTROL_PREFIX + "/"):
             return self.flask_app(environ, start_response)
         request = Request(environ)
         request.max_content_length = self.mock.config.max_upload_bytes + 64 * 1024
