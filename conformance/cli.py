@@ -1,8 +1,96 @@
-"""`conformance run`: placeholder until the suite lands."""
+"""`conformance run`: check an implementation against a contract; exit 0, 1 or 2 for CI."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import click
+from pydantic import ValidationError
+
+import contracts
+from conformance import report as reports
+from conformance.options import RunOptions
+from conformance.runner import FAMILIES, run
+from conformance.target import TargetError
+
+CONFORMS, VIOLATES, UNUSABLE = 0, 1, 2
 
 
 @click.group()
 def main() -> None:
-    """Check an implementation against a contract."""
+    """Check any implementation of an AI-workflow API against its contract."""
+
+
+@main.command("run")
+@click.argument("contract")
+@click.option("--base-url", required=True, help="Where the implementation serves the paths.")
+@click.option("--client-id", envvar="CONFORMANCE_CLIENT_ID", help="OAuth2 client id.")
+@click.option("--client-secret", envvar="CONFORMANCE_CLIENT_SECRET", help="OAuth2 secret.")
+@click.option("--token", envvar="CONFORMANCE_TOKEN", help="Bearer token or API key.")
+@click.option("--other-token", envvar="CONFORMANCE_OTHER_TOKEN",
+              help="A second tenant's token, to check isolation.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A path parameter that must be real on the server (repeatable).")
+@click.option("--profile", type=click.Choice(["quick", "standard", "deep"]), default="standard",
+              show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--checks", default="", help=f"Comma-separated subset of: {', '.join(FAMILIES)}.")
+@click.option("--fast-forward", is_flag=True,
+              help="The target is this project's mock: move its clock instead of waiting.")
+@click.option("--control-url", help="The mock's control API (default <scheme://host>/__mock__).")
+@click.option("--time-budget", type=float, default=600.0, show_default=True,
+              help="Seconds a run may take to reach a final state.")
+@click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY).")
+def run_command(contract: str, base_url: str, client_id: str | None, client_secret: str | None,
+                token: str | None, other_token: str | None, params: tuple[str, ...],
+                profile: str, seed: int, checks: str, fast_forward: bool,
+                control_url: str | None, time_budget: float, junit_xml: Path | None,
+                report: Path | None) -> None:
+    """Check the implementation at --base-url against CONTRACT (a name or a path)."""
+    try:
+        contracts.path(contract)
+        parameters = dict(_pair(p) for p in params)
+        options = RunOptions(
+            contract=contract, base_url=base_url, client_id=client_id,
+            client_secret=client_secret, token=token, other_token=other_token,
+            parameters=parameters, profile=profile, seed=seed,
+            checks=[c.strip() for c in checks.split(",") if c.strip()],
+            fast_forward=fast_forward, control_url=control_url, time_budget=time_budget)
+    except (LookupError, ValueError, ValidationError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(UNUSABLE)
+    click.echo(f"Checking {base_url} against {contract} ({profile}, seed {seed})")
+    try:
+        results = run(options, progress=click.echo)
+    except (TargetError, ValueError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(UNUSABLE)
+    click.echo("")
+    click.echo(reports.summary_table(results))
+    for finding in results.findings:
+        click.echo("")
+        click.echo(reports.describe(finding))
+    if junit_xml:
+        junit_xml.write_text(reports.junit_xml(results, options), encoding="utf-8")
+    if report:
+        report.write_text(reports.markdown(results, options), encoding="utf-8")
+    click.echo("")
+    click.echo("CONFORMS" if results.ok else f"{len(results.findings)} VIOLATION(S)")
+    sys.exit(CONFORMS if results.ok else VIOLATES)
+
+
+@main.command("checks")
+def list_checks() -> None:
+    """List the check families."""
+    for name, (_, description) in FAMILIES.items():
+        click.echo(f"{name:<10} {description}")
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise ValueError(f"--param takes NAME=VALUE, got {text!r}")
+    return name, value

@@ -192,7 +192,8 @@ class VendorRuntime:
             raise self._too_large(operation) from None
         violations += found
         if violations:
-            raise ApiError(error_format.validation.status, describe(violations), violations)
+            raise ApiError(_rejection_status(operation, violations), describe(violations),
+                           violations)
         self._check_known_ids(operation, inputs)
         if prefer.code is not None and prefer.code >= 400:
             if not operation.declares(prefer.code):
@@ -227,6 +228,16 @@ class VendorRuntime:
             self.contract.extensions.error_format
         body = error_body(error_format, error.status, error.message, error.violations)
         return Reply(error.status, body, error.headers)
+
+
+def _rejection_status(operation: Operation, violations: list[Violation]) -> int:
+    """The vendor's validation status; for a malformed id on an operation that declares no
+    validation error, 404: no resource can have that id."""
+    status = operation.error_format.validation.status
+    only_path = all(v.loc[0] == "path" for v in violations)
+    if only_path and not operation.declares(status) and operation.declares(404):
+        return 404
+    return status
 
 
 def _apply_fault(fault: Fault, operation: Operation) -> None:

@@ -1,0 +1,156 @@
+"""What every check family shares: the schemathesis view of the contract, sending a case with the
+run's credentials and fixed ids, and judging one response against the contract."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jsonschema_rs
+import requests
+import schemathesis
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.core import NotSet
+from schemathesis.core.failures import FailureGroup
+
+import contracts
+from conformance.findings import Results
+from conformance.target import Target, TargetError
+
+RESPONSE_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+                   response_headers_conformance, response_schema_conformance]
+REJECTION_STATUSES = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422"]
+
+
+def load_schema(target: Target) -> Any:
+    config = schemathesis.Config.from_dict({"checks": {
+        "negative_data_rejection": {"expected-statuses": REJECTION_STATUSES},
+        "positive_data_acceptance": {"expected-statuses": ["2XX"]},
+    }})
+    schema = schemathesis.openapi.from_path(contracts.path(target.options.contract), config=config)
+    schema.config.update(base_url=target.base_url)
+    return schema
+
+
+def operations_by_id(schema: Any) -> dict[str, Any]:
+    found = {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if operation is not None:
+            found[operation.definition.raw["operationId"]] = operation
+    return found
+
+
+def fixed_parameters(target: Target, path_parameters: dict[str, Any] | None) -> dict[str, Any]:
+    """Path parameters with the ids the run was given put in place of generated ones."""
+    values = dict(path_parameters or {})
+    for name, value in target.options.parameters.items():
+        if name in values:
+            values[name] = value
+    return values
+
+
+def send(target: Target, case: Any, headers: dict[str, str]) -> requests.Response | None:
+    """Send a case; None when the generated input is something HTTP cannot carry."""
+    try:
+        return case.call(base_url=target.base_url, session=target.session, headers=headers,
+                         timeout=target.options.timeout)
+    except requests.ConnectionError as error:
+        raise TargetError(f"cannot reach {target.base_url}: {error}") from error
+    except (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL, ValueError):
+        return None
+
+
+def judge(target: Target, results: Results, check: str, case: Any,
+          response: requests.Response, headers: dict[str, str],
+          checks: list[Any] | None = None) -> bool:
+    """Record whether one response keeps the contract; False if it broke it."""
+    try:
+        case.validate_response(response, checks=checks or RESPONSE_CHECKS, headers=headers,
+                               transport_kwargs={"base_url": target.base_url})
+    except FailureGroup as group:
+        for failure in group.exceptions:
+            names = getattr(failure, "checks", ()) or ("custom",)
+            results.failed(check, case.operation.label, f"{names[0]}: {failure.title}",
+                           target.mask(failure.message or failure.title),
+                           target.exchange(response))
+        return False
+    results.passed(check, case.operation.label)
+    return True
+
+
+def body_of(case: Any) -> Any:
+    """The request body as runtime expressions see it (multipart: the non-file fields)."""
+    body = case.body
+    if isinstance(body, NotSet):
+        return None
+    if isinstance(body, dict) and case.media_type == "multipart/form-data":
+        return {key: value for key, value in body.items()
+                if not isinstance(value, bytes | list)}
+    return body
+
+
+def breaks_contract(target: Target, case: Any) -> bool:
+    """Whether the request a case sends is really invalid.
+
+    A negative case can be invalid only in ways that do not reach the wire as such: a removed
+    security header that the run's credentials put back, an unknown extra query parameter (which
+    APIs ignore), or a value whose URL form is valid ("true" for a boolean). Judging those as
+    invalid would report conforming servers.
+    """
+    raw = target.operations()[case.operation.definition.raw["operationId"]][2]
+    declared = {(p["in"], p["name"]): p for p in raw.get("parameters", [])}
+    sent = {"path": case.path_parameters or {}, "query": case.query or {},
+            "header": {k.lower(): v for k, v in (case.headers or {}).items()}}
+    for (location, name), parameter in declared.items():
+        values = sent.get(location)
+        if values is None:
+            continue
+        key = name.lower() if location == "header" else name
+        if key not in values:
+            if parameter.get("required"):
+                return True
+            continue
+        schema = parameter.get("schema", {})
+        if not _valid(schema, _as_sent(values[key], schema)):
+            return True
+    content = raw.get("requestBody", {}).get("content", {})
+    body = case.body
+    if isinstance(body, NotSet):
+        return bool(raw.get("requestBody", {}).get("required"))
+    media = content.get(case.media_type or "application/json")
+    if media is None:
+        return True
+    return not _valid(media.get("schema", {}), body)
+
+
+def _valid(schema: dict[str, Any], value: Any) -> bool:
+    try:
+        return bool(jsonschema_rs.validator_for(schema).is_valid(value))
+    except (TypeError, ValueError):  # bytes or other values JSON cannot hold
+        return False
+
+
+def _as_sent(value: Any, schema: dict[str, Any]) -> Any:
+    """A parameter value as the server reads it from its URL or header text."""
+    kind = schema.get("type")
+    if isinstance(value, list):
+        return [_as_sent(item, schema.get("items", {})) for item in value] \
+            if kind == "array" else value
+    text = value if isinstance(value, str) else json.dumps(value)
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text)
+        if kind == "boolean" and text in ("true", "false"):
+            return text == "true"
+    except ValueError:
+        return value
+    return text if kind == "string" else value

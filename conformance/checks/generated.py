@@ -1,0 +1,123 @@
+"""Per-operation checks with schemathesis: the documented examples, then generated valid and
+invalid input, each response judged against the contract.
+
+The check sets are curated so that a conforming implementation produces no failure; the classes
+of false positive this avoids are listed in docs/false-positives.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hypothesis
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
+
+from conformance.checks.common import (
+    RESPONSE_CHECKS,
+    breaks_contract,
+    fixed_parameters,
+    judge,
+    load_schema,
+    send,
+)
+from conformance.findings import Results
+from conformance.profiles import Profile
+from conformance.target import Target
+
+
+def run_examples(target: Target, results: Results, profile: Profile) -> None:
+    """Every documented request example is sent; one the server knows all ids for must succeed."""
+    schema = load_schema(target)
+    for operation in _operations(schema):
+        raw = operation.definition.raw
+        contents = raw.get("requestBody", {}).get("content", {})
+        examples = [(media, example["value"]) for media, spec in contents.items()
+                    for example in spec.get("examples", {}).values()]
+        if not examples:
+            results.skipped("examples", operation.label, "the contract has no request example")
+            continue
+        checks = list(RESPONSE_CHECKS)
+        if _all_ids_known(target, operation):
+            checks.append(positive_data_acceptance)
+        for media_type, value in examples:
+            positive = operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE)
+            base = draw(positive, target.options.seed)
+            case = operation.Case(path_parameters=fixed_parameters(target, base.path_parameters),
+                                  query=base.query, body=value, media_type=media_type)
+            _call_and_judge(target, results, "examples", operation, case, checks)
+
+
+def run_generated(target: Target, results: Results, profile: Profile, mode: str) -> None:
+    """Generated valid (`positive`) or invalid (`negative`) input for every operation."""
+    schema = load_schema(target)
+    negative = mode == "negative"
+    generation = schemathesis.GenerationMode.NEGATIVE if negative else \
+        schemathesis.GenerationMode.POSITIVE
+    checks = [*RESPONSE_CHECKS, negative_data_rejection] if negative else list(RESPONSE_CHECKS)
+    count = profile.negative_per_operation if negative else profile.examples_per_operation
+    for operation in _operations(schema):
+        raw = operation.definition.raw
+        if negative and "multipart/form-data" in raw.get("requestBody", {}).get("content", {}):
+            results.skipped(mode, operation.label, "multipart bodies: an invalid array of files is "
+                            "sent byte-identical to a valid one (false positive)")
+            continue
+        strategy = operation.as_strategy(generation_mode=generation)
+        explore = _explorer(target, results, mode, operation, strategy, checks, count, negative)
+        try:
+            explore()
+        except (hypothesis.errors.Unsatisfiable, hypothesis.errors.FailedHealthCheck) as error:
+            results.skipped(mode, operation.label, f"no input could be generated: {error}")
+
+
+def _explorer(target: Target, results: Results, mode: str, operation: Any, strategy: Any,
+              checks: list[Any], count: int, negative: bool) -> Any:
+    @hypothesis.seed(target.options.seed)
+    @settings(max_examples=count, deadline=None, database=None,
+              phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(case=strategy)
+    def explore(case: Any) -> None:
+        if not negative:
+            case.path_parameters = fixed_parameters(target, case.path_parameters)
+            _call_and_judge(target, results, mode, operation, case, checks)
+        elif breaks_contract(target, case):
+            _call_and_judge(target, results, mode, operation, case, checks)
+        else:
+            _call_and_judge(target, results, mode, operation, case, RESPONSE_CHECKS)
+
+    return explore
+
+
+def _call_and_judge(target: Target, results: Results, check: str, operation: Any, case: Any,
+                    checks: list[Any]) -> None:
+    headers = target.auth_headers(operation.definition.raw)
+    response = send(target, case, headers)
+    if response is None:
+        results.skipped(check, operation.label, "generated input that HTTP cannot carry")
+        return
+    judge(target, results, check, case, response, headers, checks)
+
+
+def _operations(schema: Any) -> list[Any]:
+    return [result.ok() for result in schema.get_all_operations() if result.ok() is not None]
+
+
+def _all_ids_known(target: Target, operation: Any) -> bool:
+    return all(p.name in target.options.parameters for p in operation.path_parameters)
+
+
+def draw(strategy: Any, seed: int) -> Any:
+    drawn: list[Any] = []
+
+    @hypothesis.seed(seed)
+    @settings(max_examples=1, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def pick(data: Any) -> None:
+        drawn.append(data.draw(strategy))
+
+    pick()
+    return drawn[0]

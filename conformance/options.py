@@ -1,0 +1,33 @@
+"""What a conformance run is told: the implementation, its credentials, and how hard to look."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+ProfileName = Literal["quick", "standard", "deep"]
+
+
+class RunOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contract: str = Field(description="A contract name (see `contracts.available()`) or a path.")
+    base_url: str = Field(description="Where the implementation serves the contract's paths.")
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    token: SecretStr | None = Field(None, description="A bearer token or API key.")
+    other_token: SecretStr | None = Field(
+        None, description="A second tenant's token, to check that tenants are isolated.")
+    parameters: dict[str, str] = Field(
+        default_factory=dict,
+        description="Path parameter values that must be real on the server (workflow_id, ...).")
+    profile: ProfileName = "standard"
+    seed: int = 0
+    checks: list[str] = Field(default_factory=list, description="Only these check families.")
+    fast_forward: bool = Field(
+        False, description="The target is this project's mock: move its clock instead of waiting.")
+    control_url: str | None = Field(
+        None, description="The mock's control API; default: <scheme://host>/__mock__.")
+    time_budget: float = Field(600.0, gt=0, description="Seconds a run may take to finish.")
+    timeout: float = Field(30.0, gt=0, description="Seconds one request may take.")
