@@ -83,24 +83,28 @@ def poll_run(call: Call, lifecycle: Lifecycle) -> Reply:
     link = link_parameters(call, lifecycle)
     run_id = next(call.inputs.path[name] for name, expression in link.items()
                   if expression == f"$response.body#{lifecycle.id.create}")
-    polled: list[Run] = []
-
-    def change(current: dict[str, Any] | None) -> dict[str, Any] | None:
-        run = Run.model_validate(current) if current else None
-        if run is None or run.owner != call.identity or not _same_parent(call, run, link):
-            return None
-        run.polls += 1
-        moved = mock.advance(run, lifecycle, call.now)
-        if moved.state == lifecycle.failure and moved.reason is None:
-            moved.reason = _failure_reason(moved, lifecycle)
-        polled.append(moved)
-        return moved.model_dump()
-
-    mock.store.update(RUNS, run_key(vendor.name, run_id), change)
-    if not polled:
+    key = run_key(vendor.name, run_id)
+    stored = mock.store.get(RUNS, key)
+    run = Run.model_validate(stored) if stored else None
+    if run is None or run.owner != call.identity or not _same_parent(call, run, link):
         raise ApiError(404, f"No {lifecycle.resource} {run_id!r} here")
+    seen = _polled(mock, lifecycle, run, call.now)
+    if run.plan.polls is not None or seen.state != run.state:
+        # Only a poll that changes the run writes, atomically: a GET stays a read otherwise.
+        updated = mock.store.update(RUNS, key, lambda current: _polled(
+            mock, lifecycle, Run.model_validate(current), call.now).model_dump())
+        seen = Run.model_validate(updated)
     return Reply(call.operation.success_status(),
-                 run_body(call, lifecycle, polled[0], call.operation))
+                 run_body(call, lifecycle, seen, call.operation))
+
+
+def _polled(mock: Any, lifecycle: Lifecycle, run: Run, now: float) -> Run:
+    """The run as one more poll at `now` finds it."""
+    counted = run.model_copy(update={"polls": run.polls + 1})
+    moved = mock.advance(counted, lifecycle, now)
+    if moved.state == lifecycle.failure and moved.reason is None:
+        moved.reason = _failure_reason(moved, lifecycle)
+    return moved
 
 
 def run_body(call: Call, lifecycle: Lifecycle, run: Run, operation: Operation) -> Any:
