@@ -130,7 +130,7 @@ def list_records(call: Call, resource: Resource) -> Reply:
     item_schema = (pointers.subschema(schema, resource.envelope) or {}).get("items", {})
     body: dict[str, Any] = {}
     page = selected
-    if pagination is not None:
+    if pagination is not None and _declares_query(call.operation, pagination.limit):
         limit = int(_query(call, pagination.limit, len(selected)))
         offset = int(_query(call, pagination.offset, 0))
         page = selected[offset:offset + limit]
@@ -200,6 +200,10 @@ def _query(call: Call, name: str, fallback: Any) -> Any:
     declared = next((p for p in call.operation.parameters
                      if p.name == name and p.location == "query"), None)
     return declared.schema.get("default", fallback) if declared else fallback
+
+
+def _declares_query(operation: Operation, name: str) -> bool:
+    return any(p.name == name and p.location == "query" for p in operation.parameters)
 
 
 def _response_schema(operation: Operation, status: int) -> dict[str, Any]:

@@ -136,6 +136,7 @@ def test_other_users_resources_are_forbidden_and_lists_are_private(api):
 
 
 def test_dashboards_and_whoami(api):
+    assert call(api, "GET", "/dashboards").json() == {"data": []}
     widget = {"id": "widget_1", "type": "metric", "config": {},
               "position": {"x": 0, "y": 0, "w": 2, "h": 1}}
     created = call(api, "POST", "/dashboards", json={"name": "Sales", "widgets": [widget]})
