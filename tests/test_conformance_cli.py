@@ -105,7 +105,7 @@ def test_conformance_lists_its_checks():
     result = conformance("checks")
     assert result.returncode == 0
     assert [line.split()[0] for line in result.stdout.splitlines()] == [
-        "examples", "positive", "negative", "auth", "lifecycle", "resources", "links"]
+        "positive", "negative", "examples", "auth", "lifecycle", "resources", "links"]
 
 
 def test_module_entry_point_exists():
