@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import hypothesis
 import jsonschema_rs
 import requests
 import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import RuleBasedStateMachine, get_state_machine_test
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -36,6 +39,14 @@ def load_schema(target: Target) -> Any:
     schema = schemathesis.openapi.from_path(contracts.path(target.options.contract), config=config)
     schema.config.update(base_url=target.base_url)
     return schema
+
+
+def run_machine(machine: type[RuleBasedStateMachine], runs: int, steps: int, seed: int) -> None:
+    """Run a state machine with the run's seed, so that a finding can be replayed exactly."""
+    test = get_state_machine_test(machine, settings=settings(
+        max_examples=runs, stateful_step_count=steps, deadline=None, database=None,
+        phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
+    hypothesis.seed(seed)(test)()
 
 
 def operations_by_id(schema: Any) -> dict[str, Any]:

@@ -16,9 +16,8 @@ from typing import Any
 
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from conformance.checks.common import (
     body_of,
@@ -26,6 +25,7 @@ from conformance.checks.common import (
     judge,
     load_schema,
     operations_by_id,
+    run_machine,
     send,
 )
 from conformance.findings import Results
@@ -54,10 +54,8 @@ def run_lifecycles(target: Target, results: Results, profile: Profile) -> None:
     operations = operations_by_id(load_schema(target))
     for lifecycle in target.extensions.lifecycles.values():
         machine = _machine(target, results, lifecycle, operations)
-        run_state_machine_as_test(machine, settings=settings(
-            max_examples=profile.lifecycle_runs, stateful_step_count=profile.lifecycle_steps,
-            deadline=None, database=None, phases=[Phase.generate],
-            suppress_health_check=list(HealthCheck)))
+        run_machine(machine, profile.lifecycle_runs, profile.lifecycle_steps,
+                    target.options.seed)
 
 
 def _machine(target: Target, results: Results, lifecycle: Lifecycle,
@@ -76,8 +74,16 @@ def _machine(target: Target, results: Results, lifecycle: Lifecycle,
             super().__init__()
             self.runs: list[Tracked] = []
 
+        @initialize(case=creates, outcome=outcomes)
+        def first_run(self, case: Any, outcome: str | None) -> None:
+            """Every sequence starts with a run, whichever rules it goes on to use."""
+            self._create(case, outcome)
+
         @rule(case=creates, outcome=outcomes)
         def create(self, case: Any, outcome: str | None) -> None:
+            self._create(case, outcome)
+
+        def _create(self, case: Any, outcome: str | None) -> None:
             case.path_parameters = fixed_parameters(target, case.path_parameters)
             headers = dict(target.auth_headers(create_op.definition.raw))
             if outcome:

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, settings
-from hypothesis.stateful import run_state_machine_as_test
-
-from conformance.checks.common import fixed_parameters, judge, load_schema
+from conformance.checks.common import fixed_parameters, judge, load_schema, run_machine
 from conformance.findings import Results
 from conformance.profiles import Profile
 from conformance.target import Target
@@ -34,6 +31,4 @@ def run_links(target: Target, results: Results, profile: Profile) -> None:
             judge(target, results, CHECK, case, response,
                   target.auth_headers(case.operation.definition.raw))
 
-    run_state_machine_as_test(LinkedMachine, settings=settings(
-        max_examples=profile.link_runs, stateful_step_count=profile.link_steps, deadline=None,
-        database=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
+    run_machine(LinkedMachine, profile.link_runs, profile.link_steps, target.options.seed)
