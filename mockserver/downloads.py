@@ -12,7 +12,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel
 
-from mockserver.engine import Call
+from mockserver.call import Call
 from mockserver.mock import Mock
 
 PATH = "/__mock__/downloads"

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
+from mockserver import resources
 from mockserver.auth import Authenticator, AuthError, MalformedCredentials
+from mockserver.call import ApiError, Call, Handler, Reply
 from mockserver.contract import Contract, Operation
 from mockserver.errors import describe, error_body
 from mockserver.faults import Fault
 from mockserver.journal import JournalEntry
-from mockserver.scenarios import PreferenceError, Preferences, parse_prefer
+from mockserver.operations import default_handler
+from mockserver.scenarios import PreferenceError, parse_prefer
 from mockserver.strict import ResponseContractError, response_problems
 from mockserver.validation import Inputs, UnsupportedMediaType, Violation, parse_request
 
@@ -34,60 +35,10 @@ if TYPE_CHECKING:
 _ROUTE_CACHE_SIZE = 4096
 
 
-class ApiError(Exception):
-    """Answer with an error in the vendor's format."""
-
-    def __init__(self, status: int, message: str, violations: Sequence[Violation] = (),
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.violations = list(violations)
-        self.headers = headers or {}
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = "application/json"
-    raw: bytes | None = None
-
-
-@dataclass
-class Call:
-    """One request to one operation, parsed and authenticated: what a handler works with."""
-
-    vendor: VendorRuntime
-    operation: Operation
-    inputs: Inputs
-    identity: str | None
-    prefer: Preferences
-    now: float
-    root_url: str
-    prefix: str
-
-    @property
-    def base_url(self) -> str:
-        """The vendor's base URL as this client reaches it: its documented paths go below."""
-        return self.root_url + self.prefix
-
-    @property
-    def mock(self) -> Mock:
-        return self.vendor.mock
-
-
-Handler = Callable[[Call], Reply]
-
-
 class VendorRuntime:
     """One vendor's contract, credentials and behaviour, bound to a mock's store and clock."""
 
     def __init__(self, mock: Mock, contract: Contract, behaviour: Behaviour) -> None:
-        from mockserver import resources
-        from mockserver.operations import default_handler
-
         self.mock = mock
         self.contract = contract
         self.behaviour = behaviour

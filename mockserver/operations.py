@@ -9,14 +9,17 @@ the places the lifecycle description names.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contracts import pointers
 from contracts.extensions import Lifecycle
 from mockserver.auth import AuthError
+from mockserver.call import ApiError, Call, Handler, Reply
 from mockserver.contract import Operation
-from mockserver.engine import ApiError, Call, Handler, Reply, VendorRuntime
 from mockserver.lifecycle import Run, fingerprint, finish, make_plan, run_key, seeded_random
+
+if TYPE_CHECKING:
+    from mockserver.engine import VendorRuntime
 
 RUNS = "run"
 

@@ -10,14 +10,17 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from contracts import pointers
 from contracts.extensions import Resource
+from mockserver.call import ApiError, Call, Handler, Reply
 from mockserver.contract import Operation
-from mockserver.engine import ApiError, Call, Handler, Reply, VendorRuntime
+
+if TYPE_CHECKING:
+    from mockserver.engine import VendorRuntime
 
 
 class Record(BaseModel):

@@ -17,7 +17,7 @@ from mockserver.config import Credentials
 
 if TYPE_CHECKING:
     from contracts.extensions import Lifecycle
-    from mockserver.engine import Call, Handler
+    from mockserver.call import Call, Handler
     from mockserver.lifecycle import Run
 
 ConfigureHook = Callable[[dict[str, Any]], Any]

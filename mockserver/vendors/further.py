@@ -13,8 +13,8 @@ import re
 from typing import Any
 
 from contracts.extensions import Lifecycle
+from mockserver.call import Call
 from mockserver.config import Credentials
-from mockserver.engine import Call
 from mockserver.lifecycle import Run
 from mockserver.vendors import Behaviour
 

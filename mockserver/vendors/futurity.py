@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.extensions import Lifecycle, Resource
 from mockserver import resources
+from mockserver.call import Call, Reply
 from mockserver.config import Credentials
 from mockserver.downloads import sign
-from mockserver.engine import Call, Reply
 from mockserver.lifecycle import Run
 from mockserver.vendors import Behaviour
 

@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from contracts.extensions import Lifecycle
+from mockserver.call import Call
 from mockserver.config import Credentials
-from mockserver.engine import Call
 from mockserver.lifecycle import Run, progress
 from mockserver.vendors import Behaviour
 

@@ -12,8 +12,8 @@ import random
 from typing import Any
 
 from contracts.extensions import Lifecycle
+from mockserver.call import ApiError, Call
 from mockserver.config import Credentials
-from mockserver.engine import ApiError, Call
 from mockserver.lifecycle import Run
 from mockserver.vendors import Behaviour
 from mockserver.vendors.flowflow.execute import Execution, execute

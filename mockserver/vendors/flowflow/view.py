@@ -14,7 +14,7 @@ from email.utils import formatdate
 from typing import Any
 
 from contracts.extensions import Lifecycle
-from mockserver.engine import Call
+from mockserver.call import Call
 from mockserver.lifecycle import Run, progress, route
 from mockserver.vendors.flowflow.execute import Execution, StoredNodeRun
 
