@@ -118,3 +118,30 @@ def test_serve_refuses_an_unknown_contract(workdir):
     result = subprocess.run([sys.executable, "-m", "mockserver", "serve", "nope"], cwd=workdir,
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "available: flowflow, further" in result.stderr
+
+
+def test_config_file_sets_credentials_and_strict_ids(workdir):
+    (workdir / "mock.yaml").write_text(
+        "known_ids: {workspace_id: [ws-real]}\n"
+        "credentials: {phinite: {keys: [my-workspace-key]}}\n", encoding="utf-8")
+    server = Served("phinite", "--config", "mock.yaml", "--store", "memory", cwd=workdir)
+    try:
+        url = f"{server.base}/phinite/api/v1/ai/trigger/{{}}/tr/DEV"
+        mine = {"Authorization": "Bearer my-workspace-key"}
+        assert requests.post(url.format("ws-real"), headers=mine, json={"message": "hi"},
+                             timeout=5).status_code == 200
+        assert requests.post(url.format("ws-other"), headers=mine, json={"message": "hi"},
+                             timeout=5).status_code == 404
+        demo = {"Authorization": "Bearer workspace_api_key"}
+        assert requests.post(url.format("ws-real"), headers=demo, json={"message": "hi"},
+                             timeout=5).status_code == 401
+    finally:
+        output = server.stop()
+    assert "Authorization: Bearer my-workspace-key" in output
+
+
+def test_a_bad_config_file_is_a_usage_error(workdir):
+    (workdir / "mock.yaml").write_text("timing: {polls: -3}\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "mockserver", "serve", "--config", "mock.yaml"],
+                            cwd=workdir, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "polls" in result.stderr and "Traceback" not in result.stderr
