@@ -37,6 +37,8 @@ class Target:
             "securitySchemes", {})
         self._tokens: dict[str, str] = {}
         self._operations: dict[str, tuple[str, str, dict[str, Any]]] = {}
+        self.parameters: dict[str, str] = dict(options.parameters)
+        """Path parameters pinned to real ids: the run's own, and parents checks created."""
         self.secrets = {s.get_secret_value() for s in (options.client_secret, options.token,
                                                        options.other_token) if s}
         parts = urlsplit(self.base_url)

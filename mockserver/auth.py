@@ -81,7 +81,7 @@ class Authenticator:
         return issued.identity
 
     def _check_key(self, token: str) -> str:
-        if not any(secrets.compare_digest(token, key) for key in self.credentials.keys):
+        if not any(_same(token, key) for key in self.credentials.keys):
             raise AuthError("Invalid or unknown bearer token")
         return f"key:{token}"
 
@@ -89,7 +89,7 @@ class Authenticator:
                     ) -> tuple[str, float]:
         """Exchange client credentials for a new token; returns it and its lifetime."""
         expected = self.credentials.clients.get(client_id)
-        if expected is None or not secrets.compare_digest(expected, client_secret):
+        if expected is None or not _same(expected, client_secret):
             raise AuthError("Client authentication failed: unknown client_id or wrong secret")
         lifetime = float(scheme.get("x-token-lifetime-seconds", DEFAULT_TOKEN_LIFETIME))
         token = secrets.token_urlsafe(32)
@@ -108,3 +108,8 @@ def _bearer_token(request: Request) -> str:
     if scheme.lower() != "bearer" or not token.strip() or " " in token.strip():
         raise MalformedCredentials("Malformed Authorization header: expected 'Bearer <token>'")
     return token.strip()
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison that also takes non-ASCII text (compared as UTF-8 bytes)."""
+    return secrets.compare_digest(given.encode(), expected.encode())

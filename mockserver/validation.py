@@ -193,7 +193,7 @@ def _form_instance(media: MediaType, request: Request
     instance: dict[str, Any] = {}
     uploads: list[Upload] = []
     problems: list[Violation] = []
-    for name in {*request.form.keys(), *request.files.keys()}:
+    for name in {*request.form.keys(), *request.files.keys()} - {None, ""}:
         schema = properties.get(name, {})
         is_list = schema.get("type") == "array"
         item_schema = schema.get("items", {}) if is_list else schema

@@ -125,6 +125,7 @@ def test_token_expires_after_60_minutes_of_mock_time(api, mock):
     ({"client_id": "YOUR_CLIENT_ID", "client_secret": "wrong"}, 401, "invalid_client"),
     ({"client_id": "nobody", "client_secret": "YOUR_CLIENT_SECRET"}, 401, "invalid_client"),
     ({"client_id": "YOUR_CLIENT_ID"}, 400, "invalid_request"),
+    ({"client_id": "YOUR_CLIENT_ID", "client_secret": "\u00e9t\u00e9"}, 401, "invalid_client"),
 ])
 def test_token_exchange_refuses_bad_credentials_in_rfc6749_form(api, body, status, error):
     result = api.request("POST", TOKEN, json=body)
@@ -184,3 +185,12 @@ def test_strict_ids_only_accept_known_workflows(api, config):
     assert trigger(api, headers, workflow="wf-1").status == 202
     unknown = trigger(api, headers, workflow="wf-9")
     assert unknown.status == 404 and "wf-9" in unknown.json()["detail"]
+
+
+def test_multipart_parts_without_a_usable_name_are_refused_not_a_crash(api):
+    headers = token(api)
+    body = (b'--b\r\nContent-Disposition: form-data; name="x\\"\r\n\r\nv\r\n'
+            b'--b\r\nContent-Disposition: form-data\r\n\r\nw\r\n--b--\r\n')
+    result = api.request("POST", EXECUTIONS.format(workflow="wf-1"), data=body,
+                         headers={**headers, "Content-Type": "multipart/form-data; boundary=b"})
+    assert result.status == 400 and "files" in result.json()["detail"]

@@ -28,6 +28,7 @@ from conformance.target import Target, TargetError
 
 RESPONSE_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
                    response_headers_conformance, response_schema_conformance]
+HTTP_LAYER_REFUSALS = (414, 431)  # URI Too Long, Request Header Fields Too Large
 REJECTION_STATUSES = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422"]
 
 
@@ -61,7 +62,7 @@ def operations_by_id(schema: Any) -> dict[str, Any]:
 def fixed_parameters(target: Target, path_parameters: dict[str, Any] | None) -> dict[str, Any]:
     """Path parameters with the ids the run was given put in place of generated ones."""
     values = dict(path_parameters or {})
-    for name, value in target.options.parameters.items():
+    for name, value in target.parameters.items():
         if name in values:
             values[name] = value
     return values
@@ -70,12 +71,15 @@ def fixed_parameters(target: Target, path_parameters: dict[str, Any] | None) -> 
 def send(target: Target, case: Any, headers: dict[str, str]) -> requests.Response | None:
     """Send a case; None when the generated input is something HTTP cannot carry."""
     try:
-        return case.call(base_url=target.base_url, session=target.session, headers=headers,
-                         timeout=target.options.timeout)
+        response = case.call(base_url=target.base_url, session=target.session, headers=headers,
+                             timeout=target.options.timeout)
     except requests.ConnectionError as error:
         raise TargetError(f"cannot reach {target.base_url}: {error}") from error
     except (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL, ValueError):
         return None
+    if response.status_code in HTTP_LAYER_REFUSALS:
+        return None  # the HTTP server refused a URL or headers too large to carry
+    return response
 
 
 def judge(target: Target, results: Results, check: str, case: Any,

@@ -106,7 +106,7 @@ def _operations(schema: Any) -> list[Any]:
 
 
 def _all_ids_known(target: Target, operation: Any) -> bool:
-    return all(p.name in target.options.parameters for p in operation.path_parameters)
+    return all(p.name in target.parameters for p in operation.path_parameters)
 
 
 def draw(strategy: Any, seed: int) -> Any:

@@ -28,6 +28,7 @@ from conformance.checks.common import (
     run_machine,
     send,
 )
+from conformance.checks.parents import parent_ids
 from conformance.findings import Results
 from conformance.profiles import Profile
 from conformance.target import Target, json_or_none
@@ -53,6 +54,7 @@ class Tracked:
 def run_lifecycles(target: Target, results: Results, profile: Profile) -> None:
     operations = operations_by_id(load_schema(target))
     for lifecycle in target.extensions.lifecycles.values():
+        target.parameters.update(parent_ids(target, operations[lifecycle.create], operations))
         machine = _machine(target, results, lifecycle, operations)
         run_machine(machine, profile.lifecycle_runs, profile.lifecycle_steps,
                     target.options.seed)
@@ -254,9 +256,9 @@ def _observe(target: Target, results: Results, lifecycle: Lifecycle, label: str,
             if not echo.has_default:
                 continue
             expected = echo.default
-        parent = pointers.get(body, pointers.parent(echo.response), None)
-        if not isinstance(parent, dict):
-            continue
+        parent = pointers.get(body, pointers.parent(echo.response))
+        if parent is not pointers.MISSING and not isinstance(parent, dict):
+            continue  # e.g. a result that is null while running: nothing to repeat into
         actual = pointers.get(body, echo.response)
         if actual != expected:
             shown = "missing" if actual is pointers.MISSING else repr(actual)

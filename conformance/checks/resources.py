@@ -1,5 +1,6 @@
 """Stored resources behave as `x-resources` says: what is created can be read back as created,
-is listed (with consistent paging), shows its updates, and is gone once deleted."""
+is listed (with consistent paging), shows its updates, is gone once deleted, and another tenant
+can neither read nor list it."""
 
 from __future__ import annotations
 
@@ -61,8 +62,10 @@ def _round_trip(target: Target, results: Results, operations: dict[str, Any],
         if name in item and isinstance(value, str | int | float | bool) and item[name] != value:
             results.failed(CHECK, read.label, "what is created is read back as created",
                            f"{name} was created as {value!r} but reads {item[name]!r}")
-    if resource.list:
-        _listed(target, results, operations[resource.list], resource, record_id)
+    if resource.list and _listed(target, results, operations[resource.list], resource,
+                                 record_id) is False:
+        results.failed(CHECK, operations[resource.list].label, "a created resource is listed",
+                       f"{record_id} is in no page of the list")
     if resource.update:
         _updated(target, results, operations, resource, record_id, seed)
     if target.options.other_token is not None:
@@ -71,6 +74,11 @@ def _round_trip(target: Target, results: Results, operations: dict[str, Any],
         if 200 <= foreign.status_code < 300:
             results.failed(CHECK, read.label, "one client never sees another's resources",
                            "another tenant's token read this resource", target.exchange(foreign))
+        if resource.list and _listed(target, results, operations[resource.list], resource,
+                                     record_id, tenant="other"):
+            results.failed(CHECK, operations[resource.list].label,
+                           "one client never sees another's resources",
+                           f"another tenant's list shows {record_id}")
     if resource.delete:
         remove = operations[resource.delete]
         removal = _call(target, results, remove, remove.Case(
@@ -100,7 +108,8 @@ def _read(target: Target, results: Results, read: Any, resource: Resource, recor
 
 
 def _listed(target: Target, results: Results, listing: Any, resource: Resource,
-            record_id: str) -> None:
+            record_id: str, tenant: str = "main") -> bool | None:
+    """Whether `tenant`'s list shows the record; None if the list could not be read."""
     pagination = target.extensions.resources.pagination
     declared = {p.name for p in listing.query}
     offset, found = 0, False
@@ -108,9 +117,9 @@ def _listed(target: Target, results: Results, listing: Any, resource: Resource,
         query = {}
         if pagination is not None and pagination.offset in declared:
             query[pagination.offset] = offset
-        response = _call(target, results, listing, listing.Case(query=query))
+        response = _call(target, results, listing, listing.Case(query=query), tenant)
         if response is None or response.status_code != 200:
-            return
+            return None
         body = json_or_none(response)
         page = pointers.get(body, resource.envelope, None) or []
         found = found or any(isinstance(i, dict) and i.get(resource.id.field) == record_id
@@ -120,13 +129,11 @@ def _listed(target: Target, results: Results, listing: Any, resource: Resource,
             break
         if not _consistent_page(target, results, listing, pagination.fields, block, len(page),
                                 offset, response):
-            return
+            return None
         if found or not block.get(pagination.fields["has_more"]) or not page:
             break
         offset += len(page)
-    if not found:
-        results.failed(CHECK, listing.label, "a created resource is listed",
-                       f"{record_id} is in no page of the list")
+    return found
 
 
 def _consistent_page(target: Target, results: Results, listing: Any, fields: dict[str, str],
@@ -163,9 +170,9 @@ def _valid(target: Target, operation: Any, seed: int) -> Any:
     return case
 
 
-def _call(target: Target, results: Results, operation: Any, case: Any
+def _call(target: Target, results: Results, operation: Any, case: Any, tenant: str = "main"
           ) -> requests.Response | None:
-    headers = target.auth_headers(operation.definition.raw)
+    headers = target.auth_headers(operation.definition.raw, tenant)
     response = send(target, case, headers)
     if response is not None and not judge(target, results, CHECK, case, response, headers):
         return None

@@ -1,0 +1,55 @@
+"""Serve the mock, or a broken implementation, on a free loopback port, and say how the
+conformance suite reaches each vendor on it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from conformance.options import RunOptions
+from mockserver import Mock, MockConfig, create_app
+from tests.broken.breakages import Breakage, Broken
+
+BASE_PATHS = {"further": "/further", "phinite": "/phinite", "flowflow": "/flowflow",
+              "futurity": "/futurity/v1"}
+CREDENTIALS: dict[str, dict[str, str]] = {
+    "further": {"client_id": "YOUR_CLIENT_ID", "client_secret": "YOUR_CLIENT_SECRET"},
+    "phinite": {"token": "workspace_api_key", "other_token": "other_workspace_api_key"},
+    "flowflow": {"token": "REPLACE_API_TOKEN", "other_token": "OTHER_API_TOKEN"},
+    "futurity": {"token": "YOUR_TOKEN", "other_token": "OTHER_TOKEN"},
+}
+
+
+class QuietHandler(WSGIRequestHandler):
+    """No line per request: a conformance run sends thousands."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+@contextmanager
+def serve(breakage: Breakage | None = None) -> Iterator[str]:
+    """A fresh in-memory mock, wrapped by `breakage` if given; yields its root URL."""
+    mock = Mock(MockConfig(store="memory"))
+    app: Any = create_app(mock=mock)
+    if breakage is not None:
+        app = Broken(app, breakage, mock.mount_prefix(breakage.vendor))
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def options(vendor: str, root: str, **overrides: Any) -> RunOptions:
+    """How the suite checks `vendor` on the mock at `root`, with the demo credentials."""
+    return RunOptions(contract=vendor, base_url=root + BASE_PATHS[vendor], fast_forward=True,
+                      **CREDENTIALS[vendor], **overrides)
