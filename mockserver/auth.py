@@ -19,7 +19,7 @@ from mockserver.contract import Contract, Operation
 from mockserver.storage import Store
 
 DEFAULT_TOKEN_LIFETIME = 3600.0
-_TOKENS = "token"
+TOKENS = "token"
 
 
 class AuthError(Exception):
@@ -46,33 +46,36 @@ class Authenticator:
         self._store = store
         self._clock = clock
 
-    def identify(self, operation: Operation, request: Request, now: float) -> str | None:
+    def identify(self, operation: Operation, request: Request, now: float,
+                 known: dict[str, dict[str, Any] | None] | None = None) -> str | None:
         """The caller's identity, or None for an operation that needs none."""
         if not operation.secured:
             return None
         failure = AuthError("Authentication required")
         for requirement in operation.security:
             try:
-                return self._satisfy(requirement, request, now)
+                return self._satisfy(requirement, request, now, known or {})
             except AuthError as error:
                 failure = error
         raise failure
 
-    def _satisfy(self, requirement: dict[str, list[str]], request: Request, now: float) -> str:
+    def _satisfy(self, requirement: dict[str, list[str]], request: Request, now: float,
+                 known: dict[str, dict[str, Any] | None]) -> str:
         identity = ""
         for scheme_name in requirement:
             scheme = self.contract.security_schemes[scheme_name]
             token = _bearer_token(request)
             if scheme["type"] == "oauth2":
-                identity = self._check_issued(token, now)
+                identity = self._check_issued(token, now, known)
             elif scheme["type"] == "http" and scheme.get("scheme", "").lower() == "bearer":
                 identity = self._check_key(token)
             else:
                 raise AuthError(f"Unsupported security scheme {scheme_name!r}")
         return identity
 
-    def _check_issued(self, token: str, now: float) -> str:
-        stored = self._store.get(_TOKENS, token)
+    def _check_issued(self, token: str, now: float, known: dict[str, dict[str, Any] | None]
+                      ) -> str:
+        stored = known[token] if token in known else self._store.get(TOKENS, token)
         if stored is None or stored["vendor"] != self.contract.vendor:
             raise AuthError("Invalid or unknown bearer token")
         issued = IssuedToken.model_validate(stored)
@@ -96,8 +99,16 @@ class Authenticator:
         now = self._clock.now()
         record = IssuedToken(vendor=self.contract.vendor, identity=f"client:{client_id}",
                              issued_at=now, expires_at=now + lifetime)
-        self._store.put(_TOKENS, token, record.model_dump())
+        self._store.put(TOKENS, token, record.model_dump())
         return token, lifetime
+
+
+def presented_token(request: Request) -> str | None:
+    """The bearer token a request carries, if it carries a well-formed one."""
+    try:
+        return _bearer_token(request)
+    except AuthError:
+        return None
 
 
 def _bearer_token(request: Request) -> str:

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from mockserver.storage import Store
 
 _KIND, _KEY = "control", "clock"
+KEY = (_KIND, _KEY)
 
 
 class ClockSetting(BaseModel):
@@ -29,7 +30,12 @@ class Clock:
         return ClockSetting.model_validate(stored) if stored else ClockSetting()
 
     def now(self) -> float:
-        setting = self._setting()
+        return self.reading(self._store.get(_KIND, _KEY))
+
+    @staticmethod
+    def reading(stored: dict | None) -> float:
+        """The time a stored clock setting shows now (for a setting read with other values)."""
+        setting = ClockSetting.model_validate(stored) if stored else ClockSetting()
         return setting.frozen_at if setting.frozen_at is not None else time.time() + setting.offset
 
     @property

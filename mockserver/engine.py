@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from mockserver import resources
-from mockserver.auth import Authenticator, AuthError, MalformedCredentials
+from mockserver import clock, faults, resources
+from mockserver.auth import TOKENS, Authenticator, AuthError, MalformedCredentials, presented_token
 from mockserver.call import ApiError, Call, Handler, Reply
+from mockserver.clock import Clock
 from mockserver.contract import Contract, Operation
 from mockserver.errors import describe, error_body
 from mockserver.faults import Fault
@@ -61,7 +62,11 @@ class VendorRuntime:
         this vendor is mounted below it."""
         path = request.path[len(prefix):]
         started = time.perf_counter()
-        now = self.mock.clock.now()
+        token = presented_token(request)
+        keys = [clock.KEY, faults.KEY] + ([(TOKENS, token)] if token else [])
+        read = self.mock.store.get_many(keys)  # one read for what every request needs
+        now = Clock.reading(read[clock.KEY])
+        known_tokens = {token: read[(TOKENS, token)]} if token else {}
         operation: Operation | None = None
         violations: list[Violation] = []
         problems: list[str] = []
@@ -70,9 +75,9 @@ class VendorRuntime:
         prefer_header = request.headers.get("Prefer")
         try:
             operation, path_params = self._route(request.method, path)
-            fault = self.mock.faults.pick(self.name, operation.id)
+            fault = self.mock.faults.pick(self.name, operation.id, read[faults.KEY])
             reply, identity = self._answer(operation, path_params, request, root_url, prefix,
-                                           now, fault, violations)
+                                           now, known_tokens, fault, violations)
         except ApiError as error:
             reply = self._error_reply(operation, error)
         if operation is not None and self.mock.config.strict_responses:
@@ -113,7 +118,8 @@ class VendorRuntime:
         return self.contract.operations[operation_id], dict(params)
 
     def _answer(self, operation: Operation, path_params: dict[str, str], request: Request,
-                root_url: str, prefix: str, now: float, fault: Fault | None,
+                root_url: str, prefix: str, now: float,
+                known_tokens: dict[str, dict[str, Any] | None], fault: Fault | None,
                 violations: list[Violation]
                 ) -> tuple[Reply, str | None]:
         error_format = operation.error_format
@@ -126,7 +132,7 @@ class VendorRuntime:
         if fault is not None:
             _apply_fault(fault, operation)
         try:
-            identity = self.auth.identify(operation, request, now)
+            identity = self.auth.identify(operation, request, now, known_tokens)
         except AuthError as error:
             if isinstance(error, MalformedCredentials):
                 violations.append(Violation(("header", "Authorization"), "value_error", str(error)))

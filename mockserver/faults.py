@@ -16,6 +16,7 @@ from mockserver.config import FaultKind, Faults
 from mockserver.storage import Store
 
 _KIND, _KEY = "control", "faults"
+KEY = (_KIND, _KEY)
 
 
 class FaultRule(BaseModel):
@@ -63,8 +64,9 @@ class FaultInjector:
     def add(self, rule: FaultRule) -> None:
         self.set_rules([*self.rules(), rule])
 
-    def pick(self, vendor: str, operation: str) -> Fault | None:
-        """Count this request against every matching rule; the first rule that fires wins."""
+    def pick(self, vendor: str, operation: str, stored: dict[str, Any] | None) -> Fault | None:
+        """Count this request against every matching rule; the first rule that fires wins.
+        `stored` is the rule set as read with the request's other values: no rules, no write."""
         chosen: list[Fault] = []
 
         def change(stored: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -86,7 +88,7 @@ class FaultInjector:
                                         retry_after=rule.retry_after))
             return {"rules": [r.model_dump() for r in rules]} if touched else None
 
-        if not self.rules():
+        if not (stored or {}).get("rules"):
             return None
         self._store.update(_KIND, _KEY, change)
         return chosen[0] if chosen else None

@@ -88,3 +88,12 @@ def test_journal_keeps_the_newest_entries_in_order(store):
     assert len(store.journal(10 * JOURNAL_LIMIT)) <= JOURNAL_LIMIT + 500
     store.clear()
     assert store.journal(10) == [] and store.values("run") == []
+
+
+def test_get_many_reads_several_values_at_once(store):
+    store.put("control", "clock", {"offset": 1.0})
+    store.put("token", "t1", {"identity": "a"})
+    found = store.get_many([("control", "clock"), ("token", "t1"), ("token", "nope")])
+    assert found == {("control", "clock"): {"offset": 1.0}, ("token", "t1"): {"identity": "a"},
+                     ("token", "nope"): None}
+    assert store.get_many([]) == {}

@@ -17,6 +17,10 @@ JOURNAL_LIMIT = 5000
 class Store(Protocol):
     def get(self, kind: str, key: str) -> Value | None: ...
 
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Value | None]:
+        """Several values in one read: (kind, key) -> value or None."""
+        ...
+
     def put(self, kind: str, key: str, value: Value) -> None: ...
 
     def update(

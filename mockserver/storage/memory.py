@@ -26,6 +26,9 @@ class MemoryStore:
         text = self._values.get(kind, {}).get(key)
         return json.loads(text) if text is not None else None
 
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Value | None]:
+        return {(kind, key): self.get(kind, key) for kind, key in keys}
+
     def put(self, kind: str, key: str, value: Value) -> None:
         text = json.dumps(value)
         with self._lock:

@@ -83,6 +83,18 @@ class SQLiteStore:
         ).fetchone()
         return json.loads(row[0]) if row else None
 
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Value | None]:
+        found: dict[tuple[str, str], Value | None] = dict.fromkeys(keys)
+        if not keys:
+            return found
+        where = " OR ".join("(kind = ? AND key = ?)" for _ in keys)
+        rows = self._connection().execute(
+            f"SELECT kind, key, value FROM entries WHERE {where}",
+            [part for pair in keys for part in pair]).fetchall()
+        for kind, key, value in rows:
+            found[(kind, key)] = json.loads(value)
+        return found
+
     def put(self, kind: str, key: str, value: Value) -> None:
         with self._transaction() as connection:
             connection.execute(
