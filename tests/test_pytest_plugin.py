@@ -390,4 +390,4 @@ def test_forcing_failure_catches_a_client_that_assumes_success(pytester):
     result = pytester.runpytest("-ra")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["E       KeyError: 'steps'",
-                                 "FAILED *test_a_failed_extraction_is_reported?False?"])
+                                 "FAILED *test_a_failed_extraction_is_reported?False?*"])
