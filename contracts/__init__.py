@@ -25,6 +25,7 @@ __all__ = [
     "available",
     "extensions",
     "lifecycles",
+    "link_parameters",
     "load",
     "path",
 ]
@@ -62,6 +63,21 @@ def extensions(name: str) -> Extensions:
 def lifecycles(name: str) -> dict[str, Lifecycle]:
     """The long-running resources the contract describes, keyed by resource name."""
     return extensions(name).lifecycles
+
+
+def link_parameters(document: dict[str, Any], lifecycle: Lifecycle) -> dict[str, str]:
+    """The poll operation's parameters as the create operation's link fills them: parameter name
+    -> runtime expression (`$request.path.x`, `$response.body#/id`)."""
+    for item in document["paths"].values():
+        create = next((op for op in item.values()
+                       if isinstance(op, dict) and op.get("operationId") == lifecycle.create),
+                      None)
+        if create is None:
+            continue
+        for response in create.get("responses", {}).values():
+            if lifecycle.link in response.get("links", {}):
+                return response["links"][lifecycle.link].get("parameters", {})
+    raise LookupError(f"no link {lifecycle.link!r} on {lifecycle.create}")
 
 
 @lru_cache(maxsize=32)

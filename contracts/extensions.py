@@ -64,6 +64,11 @@ class Echo(_Extension):
     def has_default(self) -> bool:
         return "default" in self.model_fields_set
 
+    @property
+    def expression(self) -> str:
+        """The request value as an OpenAPI runtime expression (a bare pointer is into the body)."""
+        return self.request if self.request.startswith("$") else f"$request.body#{self.request}"
+
 
 class Lifecycle(_Extension):
     """A long-running resource: how it is created, polled, and which states it may pass through."""

@@ -80,9 +80,6 @@ class Mock:
     def lifecycle(self, vendor: str, resource: str) -> Lifecycle:
         return self.vendors[vendor].contract.extensions.lifecycles[resource]
 
-    def advance(self, run: Run, lifecycle: Lifecycle, now: float) -> Run:
-        return advance(run, lifecycle, now)
-
     def runs(self, vendor: str | None = None) -> list[Run]:
         """Every run, brought up to date with the clock (without counting as a poll)."""
         now = self.clock.now()

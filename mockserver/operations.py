@@ -11,12 +11,21 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import contracts
 from contracts import pointers
 from contracts.extensions import Lifecycle
 from mockserver.auth import AuthError
 from mockserver.call import ApiError, Call, Handler, Reply
 from mockserver.contract import Operation
-from mockserver.lifecycle import Run, fingerprint, finish, make_plan, run_key, seeded_random
+from mockserver.lifecycle import (
+    Run,
+    advance,
+    fingerprint,
+    finish,
+    make_plan,
+    run_key,
+    seeded_random,
+)
 
 if TYPE_CHECKING:
     from mockserver.engine import VendorRuntime
@@ -83,7 +92,7 @@ def start_run(call: Call, lifecycle: Lifecycle, *, synchronous: bool) -> Reply:
 
 def poll_run(call: Call, lifecycle: Lifecycle) -> Reply:
     mock, vendor = call.mock, call.vendor
-    link = link_parameters(call, lifecycle)
+    link = contracts.link_parameters(call.vendor.contract.document, lifecycle)
     run_id = next(call.inputs.path[name] for name, expression in link.items()
                   if expression == f"$response.body#{lifecycle.id.create}")
     key = run_key(vendor.name, run_id)
@@ -91,20 +100,20 @@ def poll_run(call: Call, lifecycle: Lifecycle) -> Reply:
     run = Run.model_validate(stored) if stored else None
     if run is None or run.owner != call.identity or not _same_parent(call, run, link):
         raise ApiError(404, f"No {lifecycle.resource} {run_id!r} here")
-    seen = _polled(mock, lifecycle, run, call.now)
+    seen = _polled(lifecycle, run, call.now)
     if run.plan.polls is not None or seen.state != run.state:
         # Only a poll that changes the run writes, atomically: a GET stays a read otherwise.
         updated = mock.store.update(RUNS, key, lambda current: _polled(
-            mock, lifecycle, Run.model_validate(current), call.now).model_dump())
+            lifecycle, Run.model_validate(current), call.now).model_dump())
         seen = Run.model_validate(updated)
     return Reply(call.operation.success_status(),
                  run_body(call, lifecycle, seen, call.operation))
 
 
-def _polled(mock: Any, lifecycle: Lifecycle, run: Run, now: float) -> Run:
+def _polled(lifecycle: Lifecycle, run: Run, now: float) -> Run:
     """The run as one more poll at `now` finds it."""
     counted = run.model_copy(update={"polls": run.polls + 1})
-    moved = mock.advance(counted, lifecycle, now)
+    moved = advance(counted, lifecycle, now)
     if moved.state == lifecycle.failure and moved.reason is None:
         moved.reason = _failure_reason(moved, lifecycle)
     return moved
@@ -120,9 +129,7 @@ def run_body(call: Call, lifecycle: Lifecycle, run: Run, operation: Operation) -
     pointers.put(body, lifecycle.id.poll, run.id)
     pointers.put(body, lifecycle.status.poll, run.state)
     for echo in lifecycle.echo:
-        expression = echo.request if echo.request.startswith("$") else \
-            f"$request.body#{echo.request}"
-        value = pointers.evaluate(expression, run.request)
+        value = pointers.evaluate(echo.expression, run.request)
         parent = pointers.get(body, pointers.parent(echo.response), None)
         if not isinstance(parent, dict):
             continue  # e.g. a result that is still null while the run is going
@@ -138,15 +145,6 @@ def run_body(call: Call, lifecycle: Lifecycle, run: Run, operation: Operation) -
     if call.vendor.behaviour.view is not None:
         body = call.vendor.behaviour.view(call, lifecycle, run, body)
     return body
-
-
-def link_parameters(call: Call, lifecycle: Lifecycle) -> dict[str, str]:
-    """The poll operation's parameters as the create operation's link fills them."""
-    create = call.vendor.contract.operations[lifecycle.create]
-    for response in create.responses.values():
-        if lifecycle.link in response.links:
-            return response.links[lifecycle.link].get("parameters", {})
-    raise LookupError(f"no link {lifecycle.link!r} on {lifecycle.create}")
 
 
 def _same_parent(call: Call, run: Run, link: dict[str, str]) -> bool:

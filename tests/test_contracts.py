@@ -183,6 +183,11 @@ def test_lifecycles_are_consistent(name):
                  for link_name, link in response.get("links", {}).items()
                  if link_name == lifecycle.link]
         assert len(links) == 1 and links[0]["operationId"] == lifecycle.poll
+        poll_path = next(path for path, _, op in operations(document) if op is poll)
+        declared = [*document["paths"][poll_path].get("parameters", []),
+                    *poll.get("parameters", [])]
+        poll_path_parameters = {p["name"] for p in declared if p["in"] == "path"}
+        assert set(contracts.link_parameters(document, lifecycle)) == poll_path_parameters
         create_schema, poll_schema = success_schema(create), success_schema(poll)
         assert pointers.subschema(create_schema, lifecycle.id.create) is not None
         assert pointers.subschema(create_schema, lifecycle.status.create) is not None

@@ -21,6 +21,7 @@ from conformance.checks.common import (
     fixed_parameters,
     judge,
     load_schema,
+    operations_by_id,
     send,
 )
 from conformance.findings import Results
@@ -31,7 +32,7 @@ from conformance.target import Target
 def run_examples(target: Target, results: Results, profile: Profile) -> None:
     """Every documented request example is sent; one the server knows all ids for must succeed."""
     schema = load_schema(target)
-    for operation in _operations(schema):
+    for operation in operations_by_id(schema).values():
         raw = operation.definition.raw
         contents = raw.get("requestBody", {}).get("content", {})
         examples = [(media, example["value"]) for media, spec in contents.items()
@@ -58,7 +59,7 @@ def run_generated(target: Target, results: Results, profile: Profile, mode: str)
         schemathesis.GenerationMode.POSITIVE
     checks = [*RESPONSE_CHECKS, negative_data_rejection] if negative else list(RESPONSE_CHECKS)
     count = profile.negative_per_operation if negative else profile.examples_per_operation
-    for operation in _operations(schema):
+    for operation in operations_by_id(schema).values():
         raw = operation.definition.raw
         if negative and "multipart/form-data" in raw.get("requestBody", {}).get("content", {}):
             results.skipped(mode, operation.label, "multipart bodies: an invalid array of files is "
@@ -99,10 +100,6 @@ def _call_and_judge(target: Target, results: Results, check: str, operation: Any
         results.skipped(check, operation.label, "generated input that HTTP cannot carry")
         return
     judge(target, results, check, case, response, headers, checks)
-
-
-def _operations(schema: Any) -> list[Any]:
-    return [result.ok() for result in schema.get_all_operations() if result.ok() is not None]
 
 
 def _all_ids_known(target: Target, operation: Any) -> bool:

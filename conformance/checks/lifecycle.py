@@ -19,6 +19,7 @@ import schemathesis
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
+import contracts
 from conformance.checks.common import (
     body_of,
     fixed_parameters,
@@ -65,7 +66,7 @@ def _machine(target: Target, results: Results, lifecycle: Lifecycle,
     create_op = operations[lifecycle.create]
     poll_op = operations[lifecycle.poll]
     label = create_op.label
-    link = _link(create_op, lifecycle)
+    link = contracts.link_parameters(target.document, lifecycle)
     outcomes = st.sampled_from([None, "completed", "failed"]) if target.options.fast_forward \
         else st.just(None)
     creates = create_op.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE)
@@ -249,9 +250,7 @@ def _observe(target: Target, results: Results, lifecycle: Lifecycle, label: str,
             results.failed(CHECK, label, f"fields forbidden in {status!r} are absent",
                            f"{pointer} is present while {status!r}", evidence)
     for echo in lifecycle.echo:
-        expression = echo.request if echo.request.startswith("$") else \
-            f"$request.body#{echo.request}"
-        expected = pointers.evaluate(expression, request)
+        expected = pointers.evaluate(echo.expression, request)
         if expected is pointers.MISSING:
             if not echo.has_default:
                 continue
@@ -277,13 +276,6 @@ def _authorized(target: Target, method: str, path: str, operation: Any
         response = target.request(method, path,
                                   headers=target.auth_headers(operation.definition.raw))
     return response
-
-
-def _link(create_op: Any, lifecycle: Lifecycle) -> dict[str, str]:
-    for response in create_op.definition.raw["responses"].values():
-        if lifecycle.link in response.get("links", {}):
-            return response["links"][lifecycle.link].get("parameters", {})
-    raise LookupError(f"no link {lifecycle.link!r}")
 
 
 def _poll_path(poll_op: Any, link: dict[str, str], request: dict[str, Any], body: Any) -> str:
