@@ -11,7 +11,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
 import requests
 
 from tests.test_further import PDF
@@ -57,13 +56,8 @@ def further_token(base: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    return tmp_path
-
-
-def test_serve_prints_where_each_vendor_is_and_its_demo_credentials(workdir):
-    server = Served(cwd=workdir)
+def test_serve_prints_where_each_vendor_is_and_its_demo_credentials(tmp_path):
+    server = Served(cwd=tmp_path)
     requests.get(f"{server.base}/phinite/docs", timeout=5)
     output = server.stop()
     for line in [f"{server.base}/further", f"{server.base}/futurity/v1", f"{server.base}/phinite",
@@ -71,11 +65,11 @@ def test_serve_prints_where_each_vendor_is_and_its_demo_credentials(workdir):
                  "Authorization: Bearer workspace_api_key", f"{server.base}/__mock__/"]:
         assert line in output
     assert '"GET /phinite/docs HTTP/1.1" 200' in output
-    assert (workdir / "mockserver-state.sqlite3").exists()
+    assert (tmp_path / "mockserver-state.sqlite3").exists()
 
 
-def test_executions_survive_a_restart(workdir):
-    server = Served("further", cwd=workdir)
+def test_executions_survive_a_restart(tmp_path):
+    server = Served("further", cwd=tmp_path)
     headers = further_token(server.base)
     url = f"{server.base}/further/api/v1/workflow-builder/workflows/wf-1/executions"
     started = requests.post(url, headers={**headers, "Prefer": "polls=2"},
@@ -84,7 +78,7 @@ def test_executions_survive_a_restart(workdir):
     assert requests.get(f"{url}/{execution}", headers=headers, timeout=5).json()["status"] == \
         "running"
     server.stop()
-    restarted = Served("further", cwd=workdir)
+    restarted = Served("further", cwd=tmp_path)
     try:
         body = requests.get(f"{url.replace(server.base, restarted.base)}/{execution}",
                             headers=headers, timeout=5).json()
@@ -93,8 +87,8 @@ def test_executions_survive_a_restart(workdir):
         restarted.stop()
 
 
-def test_several_workers_share_one_consistent_state(workdir):
-    server = Served("phinite", "--workers", "2", "--polls", "40", cwd=workdir)
+def test_several_workers_share_one_consistent_state(tmp_path):
+    server = Served("phinite", "--workers", "2", "--polls", "40", cwd=tmp_path)
     try:
         key = {"Authorization": "Bearer workspace_api_key"}
         started = requests.post(f"{server.base}/phinite/api/v1/ai/trigger/start/ws/tr/DEV",
@@ -114,17 +108,17 @@ def test_several_workers_share_one_consistent_state(workdir):
         server.stop()
 
 
-def test_serve_refuses_an_unknown_contract(workdir):
-    result = subprocess.run([sys.executable, "-m", "mockserver", "serve", "nope"], cwd=workdir,
+def test_serve_refuses_an_unknown_contract(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "mockserver", "serve", "nope"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "available: flowflow, further" in result.stderr
 
 
-def test_config_file_sets_credentials_and_strict_ids(workdir):
-    (workdir / "mock.yaml").write_text(
+def test_config_file_sets_credentials_and_strict_ids(tmp_path):
+    (tmp_path / "mock.yaml").write_text(
         "known_ids: {workspace_id: [ws-real]}\n"
         "credentials: {phinite: {keys: [my-workspace-key]}}\n", encoding="utf-8")
-    server = Served("phinite", "--config", "mock.yaml", "--store", "memory", cwd=workdir)
+    server = Served("phinite", "--config", "mock.yaml", "--store", "memory", cwd=tmp_path)
     try:
         url = f"{server.base}/phinite/api/v1/ai/trigger/{{}}/tr/DEV"
         mine = {"Authorization": "Bearer my-workspace-key"}
@@ -140,8 +134,8 @@ def test_config_file_sets_credentials_and_strict_ids(workdir):
     assert "Authorization: Bearer my-workspace-key" in output
 
 
-def test_a_bad_config_file_is_a_usage_error(workdir):
-    (workdir / "mock.yaml").write_text("timing: {polls: -3}\n", encoding="utf-8")
+def test_a_bad_config_file_is_a_usage_error(tmp_path):
+    (tmp_path / "mock.yaml").write_text("timing: {polls: -3}\n", encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "mockserver", "serve", "--config", "mock.yaml"],
-                            cwd=workdir, capture_output=True, text=True, timeout=30)
+                            cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "polls" in result.stderr and "Traceback" not in result.stderr

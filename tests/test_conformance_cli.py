@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
-from pathlib import Path
 
 import pytest
 
@@ -106,7 +105,3 @@ def test_conformance_lists_its_checks():
     assert result.returncode == 0
     assert [line.split()[0] for line in result.stdout.splitlines()] == [
         "positive", "negative", "examples", "auth", "lifecycle", "resources", "links"]
-
-
-def test_module_entry_point_exists():
-    assert (Path(__file__).parent.parent / "conformance" / "__main__.py").is_file()
