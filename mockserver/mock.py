@@ -72,7 +72,7 @@ class Mock:
         self._install_default_faults()
 
     def record(self, entry: JournalEntry) -> None:
-        self.store.append_journal(entry.model_dump())
+        self.store.append_journal(entry.model_dump_json())
 
     def journal(self, limit: int = 100) -> list[JournalEntry]:
         return [JournalEntry.model_validate(e) for e in self.store.journal(limit)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,7 @@ def test_sqlite_state_survives_reopening(tmp_path):
     first = SQLiteStore(path)
     first.put("run", "r1", {"state": "running"})
     first.put_blob("file", b"\x00bytes")
-    first.append_journal({"path": "/x"})
+    first.append_journal('{"path": "/x"}')
     first.flush_journal()
     second = SQLiteStore(path)
     assert second.get("run", "r1") == {"state": "running"}
@@ -80,7 +81,7 @@ def test_sqlite_state_survives_reopening(tmp_path):
 
 def test_journal_keeps_the_newest_entries_in_order(store):
     for index in range(JOURNAL_LIMIT + 600):
-        store.append_journal({"i": index})
+        store.append_journal(f'{{"i": {index}}}')
     newest = store.journal(3)
     assert [entry["i"] for entry in newest] == [JOURNAL_LIMIT + 597, JOURNAL_LIMIT + 598,
                                                JOURNAL_LIMIT + 599]
@@ -97,3 +98,37 @@ def test_get_many_reads_several_values_at_once(store):
     assert found == {("control", "clock"): {"offset": 1.0}, ("token", "t1"): {"identity": "a"},
                      ("token", "nope"): None}
     assert store.get_many([]) == {}
+
+
+
+def _write_in_process(path: str, key: str, value: dict | None) -> None:
+    store = SQLiteStore(Path(path))
+    store.put("run", key, value) if value is not None else store.delete("run", key)
+
+
+def test_sqlite_reads_see_every_other_process_write(tmp_path):
+    """Reads are cached per process; a write anywhere must still be seen by the next read."""
+    path = tmp_path / "shared.sqlite3"
+    reader = SQLiteStore(path)
+    reader.put("run", "a", {"state": "running"})
+    context = multiprocessing.get_context("spawn")
+    for key, value in (("a", {"state": "completed"}), ("b", {"state": "failed"}), ("a", None)):
+        before = reader.get_many([("run", "a"), ("run", "b")])  # cached, absent values too
+        worker = context.Process(target=_write_in_process, args=(str(path), key, value))
+        worker.start()
+        worker.join(60)
+        assert worker.exitcode == 0
+        assert reader.get("run", key) == value
+        assert reader.get_many([("run", "a"), ("run", "b")]) == {**before, ("run", key): value}
+
+
+def test_sqlite_journal_reaches_other_processes_without_being_read_here(tmp_path):
+    """The writer's own background thread stores its entries; nothing here reads the journal."""
+    path = tmp_path / "journal.sqlite3"
+    SQLiteStore(path).append_journal('{"path": "/x"}')
+    other = SQLiteStore(path)
+    for _ in range(100):
+        if other.journal(10):
+            break
+        time.sleep(0.05)
+    assert [entry["path"] for entry in other.journal(10)] == ["/x"]

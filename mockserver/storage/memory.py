@@ -6,12 +6,11 @@ cheaper than `copy.deepcopy`), and nothing that is not JSON can slip into the st
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
 from collections.abc import Callable
 
-from mockserver.storage.base import JOURNAL_LIMIT, Value
+from mockserver.storage.base import JOURNAL_LIMIT, Value, decode, encode
 
 
 class MemoryStore:
@@ -19,18 +18,18 @@ class MemoryStore:
         self._lock = threading.RLock()
         self._values: dict[str, dict[str, str]] = {}
         self._blobs: dict[str, bytes] = {}
-        self._journal: deque[str] = deque(maxlen=JOURNAL_LIMIT)
+        self._journal: deque[tuple[int, str]] = deque(maxlen=JOURNAL_LIMIT)
         self._sequence = 0
 
     def get(self, kind: str, key: str) -> Value | None:
         text = self._values.get(kind, {}).get(key)
-        return json.loads(text) if text is not None else None
+        return decode(text) if text is not None else None
 
     def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Value | None]:
         return {(kind, key): self.get(kind, key) for kind, key in keys}
 
     def put(self, kind: str, key: str, value: Value) -> None:
-        text = json.dumps(value)
+        text = encode(value)
         with self._lock:
             self._values.setdefault(kind, {})[key] = text
 
@@ -52,7 +51,7 @@ class MemoryStore:
     def values(self, kind: str) -> list[Value]:
         with self._lock:
             texts = list(self._values.get(kind, {}).values())
-        return [json.loads(text) for text in texts]
+        return [decode(text) for text in texts]
 
     def put_blob(self, key: str, data: bytes) -> None:
         with self._lock:
@@ -61,15 +60,15 @@ class MemoryStore:
     def get_blob(self, key: str) -> bytes | None:
         return self._blobs.get(key)
 
-    def append_journal(self, entry: Value) -> None:
+    def append_journal(self, entry: str) -> None:
         with self._lock:
             self._sequence += 1
-            self._journal.append(json.dumps({**entry, "seq": self._sequence}))
+            self._journal.append((self._sequence, entry))
 
     def journal(self, limit: int = 100) -> list[Value]:
         with self._lock:
-            texts = list(self._journal)[-limit:] if limit > 0 else []
-        return [json.loads(text) for text in texts]
+            newest = list(self._journal)[-limit:] if limit > 0 else []
+        return [{**decode(text), "seq": seq} for seq, text in newest]
 
     def clear(self) -> None:
         with self._lock:

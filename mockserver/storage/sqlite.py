@@ -6,8 +6,14 @@ exclusive `flock` on a side file, so a waiting writer is woken the moment the lo
 SQLite's own busy handler instead sleeps in steps of up to 100 ms, which turns brief contention
 between worker processes into long tail latencies and lost throughput.
 
-Journal entries are written in batches, at most `_JOURNAL_FLUSH_SECONDS` after they happen, so
-that recording a request does not cost every request a write of its own. A read of the journal
+Point reads (`get`, `get_many`) are served from a per-process cache of the stored text, valid for
+as long as a write counter shared by every process (eight bytes of the lock file, mapped into
+memory) stays where it was: any write to the values, in any worker, moves it and so empties
+every cache. A poll loop thus reads its run, token and control state without touching SQLite.
+
+Journal entries are written in batches by one background thread per process, at most
+`_JOURNAL_FLUSH_SECONDS` after they happen, so that recording a request does not cost every
+request a write of its own. A read of the journal
 first writes what this process holds; another worker's newest entries may lag by that interval.
 """
 
@@ -15,14 +21,17 @@ from __future__ import annotations
 
 import atexit
 import fcntl
-import json
+import mmap
+import os
 import sqlite3
+import struct
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mockserver.storage.base import JOURNAL_LIMIT, Value
+from mockserver.storage.base import JOURNAL_LIMIT, Value, decode, encode
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -36,6 +45,10 @@ CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry
 _WRITE_DEADLINE = 30.0
 _JOURNAL_FLUSH_SECONDS = 0.05
 _JOURNAL_BATCH = 200
+_CACHE_LIMIT = 10_000
+_COUNTER = struct.Struct("<Q")
+
+Key = tuple[str, str]
 
 
 class SQLiteStore:
@@ -43,10 +56,18 @@ class SQLiteStore:
         self.path = path
         self._local = threading.local()
         self._writer = threading.Lock()
-        self._lock_file = open(path.with_name(path.name + ".lock"), "a+b")  # noqa: SIM115
+        self._lock_fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        with self._locked():
+            if os.fstat(self._lock_fd).st_size < _COUNTER.size:
+                os.ftruncate(self._lock_fd, _COUNTER.size)
+        self._writes = mmap.mmap(self._lock_fd, _COUNTER.size)
+        self._cache: dict[Key, str | None] = {}
+        self._cache_generation = -1
+        self._cache_lock = threading.Lock()
         self._pending: list[str] = []
         self._pending_lock = threading.Lock()
-        self._flusher: threading.Timer | None = None
+        self._pending_event = threading.Event()
+        self._flusher_pid = 0
         atexit.register(self.flush_journal)
         setup = sqlite3.connect(self.path, timeout=_WRITE_DEADLINE)
         setup.execute("PRAGMA journal_mode=WAL")
@@ -62,44 +83,71 @@ class SQLiteStore:
         return connection
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        connection = self._connection()
+    def _locked(self) -> Iterator[None]:
         with self._writer:
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
             try:
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    yield connection
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-                connection.execute("COMMIT")
+                yield
             finally:
-                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    @contextmanager
+    def _transaction(self, *, changes_values: bool = True) -> Iterator[sqlite3.Connection]:
+        connection = self._connection()
+        with self._locked():
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            if changes_values:
+                # After the commit: a reader that sees the new count also sees the new rows.
+                _COUNTER.pack_into(self._writes, 0, self._generation() + 1)
+
+    def _generation(self) -> int:
+        return _COUNTER.unpack_from(self._writes)[0]
 
     def get(self, kind: str, key: str) -> Value | None:
-        row = self._connection().execute(
-            "SELECT value FROM entries WHERE kind = ? AND key = ?", (kind, key)
-        ).fetchone()
-        return json.loads(row[0]) if row else None
+        text = self._texts([(kind, key)])[(kind, key)]
+        return decode(text) if text is not None else None
 
-    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Value | None]:
-        found: dict[tuple[str, str], Value | None] = dict.fromkeys(keys)
-        if not keys:
+    def get_many(self, keys: list[Key]) -> dict[Key, Value | None]:
+        return {key: decode(text) if text is not None else None
+                for key, text in self._texts(keys).items()}
+
+    def _texts(self, keys: list[Key]) -> dict[Key, str | None]:
+        """The stored text of each key (None: absent), from the cache where it is current."""
+        generation = self._generation()
+        with self._cache_lock:
+            if generation != self._cache_generation:
+                self._cache.clear()
+                self._cache_generation = generation
+            found = {key: self._cache[key] for key in keys if key in self._cache}
+        missing = [key for key in keys if key not in found]
+        if not missing:
             return found
-        where = " OR ".join("(kind = ? AND key = ?)" for _ in keys)
+        where = " OR ".join("(kind = ? AND key = ?)" for _ in missing)
         rows = self._connection().execute(
             f"SELECT kind, key, value FROM entries WHERE {where}",
-            [part for pair in keys for part in pair]).fetchall()
-        for kind, key, value in rows:
-            found[(kind, key)] = json.loads(value)
-        return found
+            [part for pair in missing for part in pair]).fetchall()
+        read: dict[Key, str | None] = dict.fromkeys(missing)
+        read.update(((kind, key), value) for kind, key, value in rows)
+        with self._cache_lock:
+            # Only if no write has emptied the cache since the count was read: what was just
+            # read may be older than that write.
+            if self._cache_generation == generation:
+                if len(self._cache) >= _CACHE_LIMIT:
+                    self._cache.clear()
+                self._cache.update(read)
+        return found | read
 
     def put(self, kind: str, key: str, value: Value) -> None:
         with self._transaction() as connection:
             connection.execute(
                 "INSERT OR REPLACE INTO entries (kind, key, value) VALUES (?, ?, ?)",
-                (kind, key, json.dumps(value)),
+                (kind, key, encode(value)),
             )
 
     def update(
@@ -109,13 +157,13 @@ class SQLiteStore:
             row = connection.execute(
                 "SELECT value FROM entries WHERE kind = ? AND key = ?", (kind, key)
             ).fetchone()
-            current = json.loads(row[0]) if row else None
+            current = decode(row[0]) if row else None
             changed = change(current)
             if changed is None:
                 return current
             connection.execute(
                 "INSERT OR REPLACE INTO entries (kind, key, value) VALUES (?, ?, ?)",
-                (kind, key, json.dumps(changed)),
+                (kind, key, encode(changed)),
             )
             return changed
 
@@ -130,7 +178,7 @@ class SQLiteStore:
         rows = self._connection().execute(
             "SELECT value FROM entries WHERE kind = ? ORDER BY rowid", (kind,)
         ).fetchall()
-        return [json.loads(row[0]) for row in rows]
+        return [decode(row[0]) for row in rows]
 
     def put_blob(self, key: str, data: bytes) -> None:
         with self._transaction() as connection:
@@ -141,24 +189,31 @@ class SQLiteStore:
         row = self._connection().execute("SELECT data FROM blobs WHERE key = ?", (key,)).fetchone()
         return bytes(row[0]) if row else None
 
-    def append_journal(self, entry: Value) -> None:
+    def append_journal(self, entry: str) -> None:
         with self._pending_lock:
-            self._pending.append(json.dumps(entry))
+            self._pending.append(entry)
             full = len(self._pending) >= _JOURNAL_BATCH
-            if not full and self._flusher is None:
-                self._flusher = threading.Timer(_JOURNAL_FLUSH_SECONDS, self.flush_journal)
-                self._flusher.daemon = True
-                self._flusher.start()
+            if self._flusher_pid != os.getpid():  # none yet, or it stayed behind in a fork
+                self._flusher_pid = os.getpid()
+                threading.Thread(target=self._flush_soon, name="journal-flush",
+                                 daemon=True).start()
+        self._pending_event.set()
         if full:
+            self.flush_journal()
+
+    def _flush_soon(self) -> None:
+        while True:
+            self._pending_event.wait()
+            time.sleep(_JOURNAL_FLUSH_SECONDS)
+            self._pending_event.clear()
             self.flush_journal()
 
     def flush_journal(self) -> None:
         with self._pending_lock:
             batch, self._pending = self._pending, []
-            self._flusher = None
         if not batch:
             return
-        with self._transaction() as connection:
+        with self._transaction(changes_values=False) as connection:
             connection.executemany("INSERT INTO journal (entry) VALUES (?)",
                                    [(entry,) for entry in batch])
             newest = connection.execute("SELECT max(seq) FROM journal").fetchone()[0]
@@ -169,7 +224,7 @@ class SQLiteStore:
         rows = self._connection().execute(
             "SELECT seq, entry FROM journal ORDER BY seq DESC LIMIT ?", (max(limit, 0),)
         ).fetchall()
-        return [{**json.loads(entry), "seq": seq} for seq, entry in reversed(rows)]
+        return [{**decode(entry), "seq": seq} for seq, entry in reversed(rows)]
 
     def clear(self) -> None:
         with self._pending_lock:
