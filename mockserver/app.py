@@ -7,7 +7,6 @@ at its documented path. Either way the vendor's documented paths work unchanged 
 
 from __future__ import annotations
 
-import json
 import logging
 import traceback
 from collections.abc import Callable, Iterable
@@ -17,14 +16,14 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
-from werkzeug.wrappers import Response as WerkzeugResponse
 
+from mockserver.call import Reply
 from mockserver.config import MockConfig
 from mockserver.control import PREFIX as CONTROL_PREFIX
 from mockserver.control import control_api
 from mockserver.docs import docs_pages
 from mockserver.downloads import download_links
-from mockserver.engine import VendorRuntime
+from mockserver.engine import VendorRuntime, WireResponse
 from mockserver.mock import Mock
 
 if TYPE_CHECKING:
@@ -93,8 +92,7 @@ class VendorDispatch:
             if self.propagate():
                 raise
             log.error("%s", "".join(traceback.format_exception(error)))
-            response = WerkzeugResponse(json.dumps({"mock_error": str(error)}), status=500,
-                                        mimetype="application/json")
+            response = WireResponse.of(Reply(500, {"mock_error": str(error)}))
         return response(environ, start_response)
 
     def _resolve(self, host: str, path: str) -> tuple[VendorRuntime | None, str]:

@@ -8,12 +8,14 @@ vendor module only supplies what its documents say that no contract can (see `ve
 
 from __future__ import annotations
 
-import json
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from pydantic_core import to_json
 from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
-from werkzeug.wrappers import Request, Response
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wrappers import Request
 
 from mockserver import clock, faults, resources
 from mockserver.auth import TOKENS, Authenticator, AuthError, MalformedCredentials, presented_token
@@ -29,6 +31,8 @@ from mockserver.strict import ResponseContractError, response_problems
 from mockserver.validation import Inputs, UnsupportedMediaType, Violation, parse_request
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
     from mockserver.mock import Mock
     from mockserver.vendors import Behaviour
 
@@ -57,7 +61,7 @@ class VendorRuntime:
             for operation_id, operation in contract.operations.items()
         }
 
-    def handle(self, request: Request, root_url: str, prefix: str) -> Response:
+    def handle(self, request: Request, root_url: str, prefix: str) -> WireResponse:
         """Answer one request; `root_url` is the server as the client sees it, `prefix` where
         this vendor is mounted below it."""
         path = request.path[len(prefix):]
@@ -82,7 +86,7 @@ class VendorRuntime:
             reply = self._error_reply(operation, error)
         if operation is not None and self.mock.config.strict_responses:
             problems = response_problems(operation, reply.status, reply.content_type, reply.body)
-        response = _to_response(reply)
+        response = WireResponse.of(reply)
         self.mock.record(JournalEntry(
             time=now, vendor=self.name, method=request.method,
             path=request.full_path.rstrip("?"), operation=operation.id if operation else None,
@@ -208,16 +212,34 @@ def _apply_fault(fault: Fault, operation: Operation) -> None:
     raise ApiError(status, messages[status], headers=headers)
 
 
-def _to_response(reply: Reply) -> Response:
-    if reply.raw is not None:
-        data = reply.raw
-    elif reply.body is None:
-        data = b""
-    else:
-        data = json.dumps(reply.body).encode()
-    response = Response(data, status=reply.status, headers=reply.headers)
-    if reply.body is not None or reply.raw is not None:
-        response.headers["Content-Type"] = reply.content_type
-    else:
-        response.headers.remove("Content-Type")
-    return response
+class WireResponse(NamedTuple):
+    """A reply as it goes out: built directly, since a poll loop cannot afford a full
+    `werkzeug.Response` for every small JSON body."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    data: bytes
+
+    @classmethod
+    def of(cls, reply: Reply) -> WireResponse:
+        if reply.raw is not None:
+            data = reply.raw
+        elif reply.body is None:
+            data = b""
+        else:
+            data = to_json(reply.body)
+        headers = [(name, value) for name, value in reply.headers.items()
+                   if name.lower() not in ("content-type", "content-length")]
+        if reply.body is not None or reply.raw is not None:
+            headers.append(("Content-Type", reply.content_type))
+        if reply.status not in (204, 304) and reply.status >= 200:
+            headers.append(("Content-Length", str(len(data))))
+        return cls(reply.status, headers, data)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
+                 ) -> Iterable[bytes]:
+        start_response(f"{self.status} {HTTP_STATUS_CODES.get(self.status, 'Unknown')}",
+                       self.headers)
+        if environ.get("REQUEST_METHOD") == "HEAD" or self.status in (204, 304):
+            return []
+        return [self.data]

@@ -44,7 +44,8 @@ def default_handler(vendor: VendorRuntime, operation: Operation) -> Handler:
         if role == "synchronous":
             return lambda call, lc=lifecycle: start_run(call, lc, synchronous=True)
         if role == "poll":
-            return lambda call, lc=lifecycle: poll_run(call, lc)
+            link = contracts.link_parameters(vendor.contract.document, lifecycle)
+            return lambda call, lc=lifecycle: poll_run(call, lc, link)
     return documented_example
 
 
@@ -90,9 +91,9 @@ def start_run(call: Call, lifecycle: Lifecycle, *, synchronous: bool) -> Reply:
     return Reply(status, body)
 
 
-def poll_run(call: Call, lifecycle: Lifecycle) -> Reply:
+def poll_run(call: Call, lifecycle: Lifecycle, link: dict[str, str]) -> Reply:
+    """`link`: the poll's path parameters as the create operation's link fills them."""
     mock, vendor = call.mock, call.vendor
-    link = contracts.link_parameters(call.vendor.contract.document, lifecycle)
     run_id = next(call.inputs.path[name] for name, expression in link.items()
                   if expression == f"$response.body#{lifecycle.id.create}")
     key = run_key(vendor.name, run_id)
@@ -100,9 +101,9 @@ def poll_run(call: Call, lifecycle: Lifecycle) -> Reply:
     run = Run.model_validate(stored) if stored else None
     if run is None or run.owner != call.identity or not _same_parent(call, run, link):
         raise ApiError(404, f"No {lifecycle.resource} {run_id!r} here")
-    seen = _polled(lifecycle, run, call.now)
-    if run.plan.polls is not None or seen.state != run.state:
-        # Only a poll that changes the run writes, atomically: a GET stays a read otherwise.
+    seen = run if run.state in lifecycle.terminal else _polled(lifecycle, run, call.now)
+    if seen is not run and (run.plan.polls is not None or seen.state != run.state):
+        # Only a poll that changes a live run writes, atomically: a GET stays a read otherwise.
         updated = mock.store.update(RUNS, key, lambda current: _polled(
             lifecycle, Run.model_validate(current), call.now).model_dump())
         seen = Run.model_validate(updated)
