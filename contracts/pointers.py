@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 MISSING: Any = object()
 
 
-def _parts(pointer: str) -> list[str]:
+@lru_cache(maxsize=1024)
+def _parts(pointer: str) -> tuple[str, ...]:
+    """A pointer's reference tokens; the contracts use a handful of pointers over and over."""
     if pointer in ("", "/"):
-        return []
+        return ()
     if not pointer.startswith("/"):
         raise ValueError(f"not a JSON pointer: {pointer!r}")
-    return [p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/")]
+    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/"))
 
 
 def get(document: Any, pointer: str, default: Any = MISSING) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jsonschema_rs
+from pydantic_core import from_json, to_json
 from werkzeug.routing import Map, Rule
 
 import contracts
@@ -64,7 +65,9 @@ class Operation:
     security: list[dict[str, list[str]]]
     error_format: ErrorFormat
     lifecycle_roles: list[tuple[str, Lifecycle]] = field(default_factory=list)
-    _examples: dict[tuple[int, str | None, str], str] = field(default_factory=dict, repr=False)
+    _success: int | None = field(default=None, repr=False)
+    _examples: dict[tuple[int, str | None, str], bytes] = field(default_factory=dict,
+                                                                 repr=False)
 
     @property
     def secured(self) -> bool:
@@ -74,7 +77,9 @@ class Operation:
         return str(status) in self.responses or "default" in self.responses
 
     def success_status(self) -> int:
-        return int(next(code for code in self.responses if code.startswith("2")))
+        if self._success is None:
+            self._success = int(next(code for code in self.responses if code.startswith("2")))
+        return self._success
 
     def response_for(self, status: int) -> Response | None:
         return self.responses.get(str(status)) or self.responses.get("default")
@@ -84,8 +89,8 @@ class Operation:
         `equals` if asked, else the first one. None when the contract has none."""
         key = (status, where, json.dumps(equals))
         if key not in self._examples:
-            self._examples[key] = json.dumps(self._pick_example(status, where, equals))
-        return json.loads(self._examples[key])
+            self._examples[key] = to_json(self._pick_example(status, where, equals))
+        return from_json(self._examples[key])
 
     def _pick_example(self, status: int, where: str | None, equals: Any) -> Any:
         response = self.response_for(status)

@@ -26,6 +26,8 @@ class Preferences(BaseModel):
     code: int | None = None
 
     def applied(self) -> str:
+        if not self.model_fields_set:
+            return ""
         return ", ".join(f"{key}={value}" for key, value in self.model_dump().items()
                          if value is not None)
 

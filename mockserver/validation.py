@@ -63,10 +63,6 @@ class Inputs:
     media_type: str | None = None
     uploads: list[Upload] = field(default_factory=list)
 
-    def as_request(self) -> dict[str, Any]:
-        """What runtime expressions (`$request.path.x`, `$request.body#/y`) evaluate against."""
-        return {"path": self.path, "query": self.query, "header": self.header, "body": self.body}
-
 
 class UnsupportedMediaType(Exception):
     def __init__(self, received: str, allowed: list[str]) -> None:
@@ -82,7 +78,7 @@ def schema_violations(validator: Any, instance: Any, loc: tuple[str | int, ...])
 def parse_request(operation: Operation, request: Request, path_params: dict[str, str]
                   ) -> tuple[Inputs, list[Violation]]:
     """Parse every part of the request the contract describes; raise UnsupportedMediaType."""
-    inputs = Inputs(header=dict(request.headers))
+    inputs = Inputs()
     violations: list[Violation] = []
     for parameter in operation.parameters:
         raw = _raw_parameter(parameter.location, parameter.name, request, path_params, parameter)

@@ -67,7 +67,7 @@ class SQLiteStore:
         self._pending: list[str] = []
         self._pending_lock = threading.Lock()
         self._pending_event = threading.Event()
-        self._flusher_pid = 0
+        self._flusher = threading.Thread()
         atexit.register(self.flush_journal)
         setup = sqlite3.connect(self.path, timeout=_WRITE_DEADLINE)
         setup.execute("PRAGMA journal_mode=WAL")
@@ -192,13 +192,15 @@ class SQLiteStore:
     def append_journal(self, entry: str) -> None:
         with self._pending_lock:
             self._pending.append(entry)
-            full = len(self._pending) >= _JOURNAL_BATCH
-            if self._flusher_pid != os.getpid():  # none yet, or it stayed behind in a fork
-                self._flusher_pid = os.getpid()
-                threading.Thread(target=self._flush_soon, name="journal-flush",
-                                 daemon=True).start()
-        self._pending_event.set()
-        if full:
+            waiting = len(self._pending)
+            started = not self._flusher.is_alive()  # not yet, or left behind by a fork
+            if started:
+                self._flusher = threading.Thread(target=self._flush_soon, name="journal-flush",
+                                                 daemon=True)
+                self._flusher.start()
+        if waiting == 1 or started:  # the flusher takes every entry that comes meanwhile
+            self._pending_event.set()
+        elif waiting >= _JOURNAL_BATCH:
             self.flush_journal()
 
     def _flush_soon(self) -> None:
