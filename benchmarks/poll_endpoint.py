@@ -1,7 +1,8 @@
 """Throughput and latency of the authenticated poll endpoint vs a bare Flask route.
 
-Both routes live in the same Flask app on the same gunicorn server (the `mockserver serve`
-settings: gthread workers, SQLite store), and `wrk` drives each in turn at the same concurrency.
+Both routes live in the same Flask app on the same gunicorn server, started as `mockserver serve`
+starts it (`mockserver.wsgi_server`, SQLite store) but without the access log, which would add the
+same cost to both; `wrk` drives each in turn at the same concurrency.
 The two alternate for several rounds and the medians are reported, because on a shared machine
 one round of either can be slowed by neighbours.
 
@@ -26,33 +27,24 @@ from pathlib import Path
 
 import requests
 
+from mockserver.wsgi_server import DEFAULT_THREADS, DEFAULT_WORKERS
+
 SERVER = """
 import sys
 from flask import jsonify
-from gunicorn.app.base import BaseApplication
-from mockserver import MockConfig, create_app
+from mockserver import MockConfig, create_app, wsgi_server
 
 store, port, workers, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 
 
 def build():
-    app = create_app(MockConfig(contracts=["further"], store=store, strict_responses=False))
+    app = create_app(MockConfig(contracts=["further"], store=store))  # strict, as served
     app.add_url_rule("/bare", "bare", lambda: jsonify(status="running"))
     return app
 
 
-class Server(BaseApplication):
-    def load_config(self):
-        for key, value in {"bind": f"127.0.0.1:{port}", "workers": workers, "threads": threads,
-                           "worker_class": "gthread", "loglevel": "warning",
-                           "keepalive": 5}.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        return build()
-
-
-Server().run()
+wsgi_server.run(build, host="127.0.0.1", port=port, workers=workers, threads=threads,
+                access_log=False)
 """
 
 
@@ -83,8 +75,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     parser.add_argument("--store", choices=["sqlite", "memory"], default="sqlite")
     options = parser.parse_args()
     if options.store == "memory":

@@ -12,8 +12,7 @@ from pydantic import ValidationError
 
 import contracts
 from mockserver.config import MockConfig
-
-ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)sB %(M)sms'
+from mockserver.wsgi_server import DEFAULT_THREADS, DEFAULT_WORKERS
 
 
 @click.group()
@@ -30,8 +29,11 @@ def main() -> None:
               "[default: mockserver-state.sqlite3]")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False,
               path_type=Path), help="YAML file with any MockConfig setting.")
-@click.option("--workers", default=2, show_default=True, type=int, help="Worker processes.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
+@click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=int,
+              help="Worker processes.")
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=int,
+              help="Threads per worker: each request in progress, also one held by an injected "
+              "delay, takes one.")
 @click.option("--polls", type=int, help="Runs finish after this many polls instead of time.")
 @click.option("--fault-rate", type=float, help="Share of requests that get an injected fault.")
 @click.option("--failure-rate", type=float, help="Share of runs that end in failure.")
@@ -63,7 +65,11 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
             click.echo(f"      Authorization: Bearer {key}")
     click.echo(f"  Control API  {base}/__mock__/")
     sys.stdout.flush()
-    _run_gunicorn(config, host, port, workers, threads)
+    from mockserver import wsgi_server
+    from mockserver.app import create_app
+
+    wsgi_server.run(lambda: create_app(config), host=host, port=port, workers=workers,
+                    threads=threads)
 
 
 @main.command("contracts")
@@ -94,23 +100,3 @@ def build_config(config_file: Path | None, contract_names: tuple[str, ...], seed
     if fault_rate is not None:
         settings.setdefault("faults", {})["rate"] = fault_rate
     return MockConfig.model_validate(settings)
-
-
-def _run_gunicorn(config: MockConfig, host: str, port: int, workers: int, threads: int) -> None:
-    from gunicorn.app.base import BaseApplication
-
-    from mockserver.app import create_app
-
-    class Server(BaseApplication):
-        def load_config(self) -> None:
-            settings = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                        "worker_class": "gthread", "accesslog": "-", "errorlog": "-",
-                        "access_log_format": ACCESS_LOG_FORMAT, "loglevel": "warning",
-                        "timeout": 120, "keepalive": 5}
-            for key, value in settings.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            return create_app(config)
-
-    Server().run()
