@@ -87,7 +87,7 @@ class VendorDispatch:
         request = Request(environ)
         request.max_content_length = self.mock.config.max_upload_bytes + 64 * 1024
         try:
-            response = runtime.handle(request, f"{request.scheme}://{request.host}", prefix)
+            response = runtime.handle(request, prefix)
         except Exception as error:
             if self.propagate():
                 raise

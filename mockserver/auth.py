@@ -112,7 +112,7 @@ def presented_token(request: Request) -> str | None:
 
 
 def _bearer_token(request: Request) -> str:
-    header = request.headers.get("Authorization")
+    header = request.environ.get("HTTP_AUTHORIZATION")  # what `headers.get` reads, directly
     if not header:
         raise MalformedCredentials("Missing credentials: send 'Authorization: Bearer <token>'")
     scheme, _, token = header.strip().partition(" ")

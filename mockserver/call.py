@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from werkzeug.wrappers import Request
+
 from mockserver.contract import Operation
 from mockserver.scenarios import Preferences
 from mockserver.validation import Inputs, Violation
@@ -46,8 +48,13 @@ class Call:
     identity: str | None
     prefer: Preferences
     now: float
-    root_url: str
+    request: Request
     prefix: str
+
+    @property
+    def root_url(self) -> str:
+        """The server as this client reaches it: scheme and host."""
+        return f"{self.request.scheme}://{self.request.host}"
 
     @property
     def base_url(self) -> str:

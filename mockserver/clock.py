@@ -21,6 +21,9 @@ class ClockSetting(BaseModel):
     frozen_at: float | None = None
 
 
+_REAL_TIME = ClockSetting()
+
+
 class Clock:
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -35,7 +38,7 @@ class Clock:
     @staticmethod
     def reading(stored: dict | None) -> float:
         """The time a stored clock setting shows now (for a setting read with other values)."""
-        setting = ClockSetting.model_validate(stored) if stored else ClockSetting()
+        setting = ClockSetting.model_validate(stored) if stored else _REAL_TIME
         return setting.frozen_at if setting.frozen_at is not None else time.time() + setting.offset
 
     @property

@@ -61,9 +61,8 @@ class VendorRuntime:
             for operation_id, operation in contract.operations.items()
         }
 
-    def handle(self, request: Request, root_url: str, prefix: str) -> WireResponse:
-        """Answer one request; `root_url` is the server as the client sees it, `prefix` where
-        this vendor is mounted below it."""
+    def handle(self, request: Request, prefix: str) -> WireResponse:
+        """Answer one request; `prefix` is where this vendor is mounted on the server."""
         path = request.path[len(prefix):]
         started = time.perf_counter()
         token = presented_token(request)
@@ -76,18 +75,18 @@ class VendorRuntime:
         problems: list[str] = []
         identity: str | None = None
         fault: Fault | None = None
-        prefer_header = request.headers.get("Prefer")
+        prefer_header = request.environ.get("HTTP_PREFER")
         try:
             operation, path_params = self._route(request.method, path)
             fault = self.mock.faults.pick(self.name, operation.id, read[faults.KEY])
-            reply, identity = self._answer(operation, path_params, request, root_url, prefix,
-                                           now, known_tokens, fault, violations)
+            reply, identity = self._answer(operation, path_params, request, prefix, now,
+                                           known_tokens, fault, prefer_header, violations)
         except ApiError as error:
             reply = self._error_reply(operation, error)
         if operation is not None and self.mock.config.strict_responses:
             problems = response_problems(operation, reply.status, reply.content_type, reply.body)
         response = WireResponse.of(reply)
-        self.mock.record(JournalEntry(
+        self.mock.record(JournalEntry.model_construct(  # the engine's own, valid values
             time=now, vendor=self.name, method=request.method,
             path=request.full_path.rstrip("?"), operation=operation.id if operation else None,
             status=reply.status, verdict="violates" if violations else "conforms",
@@ -122,13 +121,13 @@ class VendorRuntime:
         return self.contract.operations[operation_id], dict(params)
 
     def _answer(self, operation: Operation, path_params: dict[str, str], request: Request,
-                root_url: str, prefix: str, now: float,
+                prefix: str, now: float,
                 known_tokens: dict[str, dict[str, Any] | None], fault: Fault | None,
-                violations: list[Violation]
+                prefer_header: str | None, violations: list[Violation]
                 ) -> tuple[Reply, str | None]:
         error_format = operation.error_format
         try:
-            prefer = parse_prefer(request.headers.get("Prefer"))
+            prefer = parse_prefer(prefer_header)
         except PreferenceError as error:
             raise ApiError(error_format.validation.status, str(error)) from None
         if prefer.latency:
@@ -162,13 +161,15 @@ class VendorRuntime:
                                f"Prefer: code={prefer.code} is not a status {operation.id} "
                                "declares")
             raise ApiError(prefer.code, f"Forced by 'Prefer: code={prefer.code}'")
-        call = Call(self, operation, inputs, identity, prefer, now, root_url, prefix)
+        call = Call(self, operation, inputs, identity, prefer, now, request, prefix)
         reply = self.handlers[operation.id](call)
         if prefer.applied():
             reply.headers.setdefault("Preference-Applied", prefer.applied())
         return reply, identity
 
     def _check_size(self, operation: Operation, request: Request) -> None:
+        if not operation.body:
+            return  # the body of an operation that takes none is never read
         length = request.content_length or 0
         if length > self.mock.config.max_upload_bytes:
             raise self._too_large(operation)

@@ -11,7 +11,7 @@ the operation declares. Unknown preferences are ignored, as RFC 7240 asks.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 
 class PreferenceError(ValueError):
@@ -19,6 +19,8 @@ class PreferenceError(ValueError):
 
 
 class Preferences(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     outcome: str | None = None
     polls: int | None = None
     seconds: float | None = None
@@ -32,9 +34,12 @@ class Preferences(BaseModel):
                          if value is not None)
 
 
+NO_PREFERENCES = Preferences()
+
+
 def parse_prefer(header: str | None) -> Preferences:
     if not header:
-        return Preferences()
+        return NO_PREFERENCES
     values: dict[str, str] = {}
     for item in header.replace(";", ",").split(","):
         key, _, value = item.strip().partition("=")
