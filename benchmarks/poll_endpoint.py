@@ -3,10 +3,11 @@
 Both routes live in the same Flask app on the same gunicorn server, started as `mockserver serve`
 starts it (`mockserver.wsgi_server`, SQLite store) but without the access log, which would add the
 same cost to both; `wrk` drives each in turn at the same concurrency.
-The two alternate for several rounds and the medians are reported, because on a shared machine
-one round of either can be slowed by neighbours.
+The two alternate for several rounds and the medians are reported: gunicorn leaves each round's
+keep-alive connections with whichever worker accepted them first, so one round may run on a
+single worker, and a shared machine's neighbours slow some rounds too.
 
-    python benchmarks/poll_endpoint.py [--rounds 5] [--seconds 5] [--connections 16]
+    python benchmarks/poll_endpoint.py [--rounds 12] [--seconds 3] [--connections 16]
 
 Needs `wrk` (Debian: apt-get install wrk).
 """
@@ -72,8 +73,8 @@ def _latency(output: str, percentile: str) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
