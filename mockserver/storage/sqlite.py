@@ -13,8 +13,8 @@ every cache. A poll loop thus reads its run, token and control state without tou
 
 Journal entries are written in batches by one background thread per process, at most
 `_JOURNAL_FLUSH_SECONDS` after they happen, so that recording a request does not cost every
-request a write of its own. A read of the journal
-first writes what this process holds; another worker's newest entries may lag by that interval.
+request a write of its own. A read of the journal first writes what this process holds; another
+worker's newest entries may lag by that interval.
 """
 
 from __future__ import annotations
