@@ -168,3 +168,14 @@ def test_bad_requests_leave_stored_runs_intact(api):
     body = poll(api, headers, execution_id).json()
     assert body["status"] == "completed" and body["steps"]
     assert start(api, payload=PAYLOAD).status == 202
+
+
+def test_head_of_a_poll_gives_the_get_headers_without_a_body(api):
+    headers = token(api)
+    execution_id = trigger(api, headers, prefer="polls=0").json()["workflow_execution_id"]
+    url = f"{EXECUTIONS.format(workflow='wf-1')}/{execution_id}"
+    got = api.request("GET", url, headers=headers)
+    head = api.request("HEAD", url, headers=headers)
+    assert got.status == head.status == 200 and got.json()["status"] == "completed"
+    assert head.content == b"" and head.headers["Content-Type"] == "application/json"
+    assert int(head.headers["Content-Length"]) == len(got.content)
