@@ -233,7 +233,7 @@ class WireResponse(NamedTuple):
                    if name.lower() not in ("content-type", "content-length")]
         if reply.body is not None or reply.raw is not None:
             headers.append(("Content-Type", reply.content_type))
-        if reply.status not in (204, 304) and reply.status >= 200:
+        if reply.status not in (204, 304):
             headers.append(("Content-Length", str(len(data))))
         return cls(reply.status, headers, data)
 
