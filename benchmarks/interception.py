@@ -19,8 +19,8 @@ import requests
 from werkzeug.test import Client
 
 from mockserver import Mock, MockConfig, create_app
-from mockserver.intercept import intercept
-from mockserver.live import LiveServer
+from mockserver.testing.intercept import intercept
+from mockserver.testing.live import LiveServer
 
 EXECUTIONS = "/api/v1/workflow-builder/workflows/wf-1/executions"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF"

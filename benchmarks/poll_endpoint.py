@@ -1,7 +1,7 @@
 """Throughput and latency of the authenticated poll endpoint vs a bare Flask route.
 
 Both routes live in the same Flask app on the same gunicorn server, started as `mockserver serve`
-starts it (`mockserver.wsgi_server`, SQLite store) but without the access log, which would add the
+starts it (`mockserver.web.server`, SQLite store) but without the access log, which would add the
 same cost to both; `wrk` drives each in turn at the same concurrency.
 The two alternate for several rounds and the medians are reported: gunicorn leaves each round's
 keep-alive connections with whichever worker accepted them first, so one round may run on a
@@ -28,12 +28,13 @@ from pathlib import Path
 
 import requests
 
-from mockserver.wsgi_server import DEFAULT_THREADS, DEFAULT_WORKERS
+from mockserver.web.server import DEFAULT_THREADS, DEFAULT_WORKERS
 
 SERVER = """
 import sys
 from flask import jsonify
-from mockserver import MockConfig, create_app, wsgi_server
+from mockserver import MockConfig, create_app
+from mockserver.web import server
 
 store, port, workers, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 
@@ -44,7 +45,7 @@ def build():
     return app
 
 
-wsgi_server.run(build, host="127.0.0.1", port=port, workers=workers, threads=threads,
+server.run(build, host="127.0.0.1", port=port, workers=workers, threads=threads,
                 access_log=False)
 """
 

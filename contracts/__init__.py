@@ -1,5 +1,8 @@
 """The vendors' OpenAPI contracts, shipped as YAML beside this module.
 
+Rule: imports nothing of the project; `mockserver` and `conformance` both read vendors only
+through this package.
+
     >>> import contracts
     >>> contracts.available()
     ['flowflow', 'further', 'futurity', 'phinite']
@@ -16,18 +19,35 @@ from typing import Any
 
 import yaml
 
-from contracts.extensions import ErrorFormat, Extensions, Lifecycle
+from contracts.extensions import ErrorFormat, Extensions, Lifecycle, Resource
+from contracts.openapi import (
+    DEFAULT_TOKEN_LIFETIME,
+    METHODS,
+    TokenEndpoint,
+    is_below,
+    link_parameters,
+    operations,
+    token_endpoint,
+)
 
 __all__ = [
+    "DEFAULT_TOKEN_LIFETIME",
+    "METHODS",
     "ErrorFormat",
     "Extensions",
     "Lifecycle",
+    "Resource",
+    "TokenEndpoint",
     "available",
     "extensions",
+    "is_below",
     "lifecycles",
     "link_parameters",
     "load",
+    "operations",
     "path",
+    "resolve_refs",
+    "token_endpoint",
 ]
 
 _HERE = Path(__file__).parent
@@ -64,20 +84,6 @@ def lifecycles(name: str) -> dict[str, Lifecycle]:
     """The long-running resources the contract describes, keyed by resource name."""
     return extensions(name).lifecycles
 
-
-def link_parameters(document: dict[str, Any], lifecycle: Lifecycle) -> dict[str, str]:
-    """The poll operation's parameters as the create operation's link fills them: parameter name
-    -> runtime expression (`$request.path.x`, `$response.body#/id`)."""
-    for item in document["paths"].values():
-        create = next((op for op in item.values()
-                       if isinstance(op, dict) and op.get("operationId") == lifecycle.create),
-                      None)
-        if create is None:
-            continue
-        for response in create.get("responses", {}).values():
-            if lifecycle.link in response.get("links", {}):
-                return response["links"][lifecycle.link].get("parameters", {})
-    raise LookupError(f"no link {lifecycle.link!r} on {lifecycle.create}")
 
 
 @lru_cache(maxsize=32)

@@ -10,6 +10,24 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+__all__ = [
+    "Echo",
+    "ErrorFormat",
+    "Extensions",
+    "FieldRule",
+    "Filter",
+    "Lifecycle",
+    "Pagination",
+    "Parent",
+    "Pointers",
+    "Resource",
+    "ResourceId",
+    "Resources",
+    "Timestamps",
+    "ValidationStyle",
+    "Vendor",
+]
+
 
 class _Extension(BaseModel):
     # Traceability keys (x-source, x-assumption) may sit on any extension object.
@@ -20,17 +38,23 @@ class _Extension(BaseModel):
 
 
 class Vendor(_Extension):
+    """Who the contract describes (`x-vendor`): the id the mock serves it under."""
+
     id: str
     name: str
     sources: list[str]
 
 
 class ValidationStyle(_Extension):
+    """How the vendor reports a request that breaks its schema."""
+
     status: int = 400
     style: Literal["message", "fastapi"] = "message"
 
 
 class ErrorFormat(_Extension):
+    """The vendor's error body (`x-error-format`), filled in for every error the mock sends."""
+
     body: Any
     codes: dict[str, str] = Field(default_factory=dict)
     messages: dict[str, str] = Field(
@@ -50,11 +74,15 @@ class Pointers(_Extension):
 
 
 class FieldRule(_Extension):
+    """Fields a run's body must not carry in one state (e.g. no `steps` while running)."""
+
     present: list[str] = Field(default_factory=list)
     absent: list[str] = Field(default_factory=list)
 
 
 class Echo(_Extension):
+    """A request value the poll body repeats, and where."""
+
     request: str
     response: str
     default: Any = Field(None, description="What the response repeats when the request had "
@@ -132,12 +160,16 @@ class Lifecycle(_Extension):
 
 
 class ResourceId(_Extension):
+    """How a resource's id is made and where requests carry it."""
+
     field: str = "id"
     prefix: str = ""
     parameter: str | None = Field(None, description="Path parameter naming one resource.")
 
 
 class Timestamps(_Extension):
+    """The fields a record's creation and last update are stamped into."""
+
     created: str | None = None
     updated: str | None = None
 
@@ -151,6 +183,8 @@ class Filter(_Extension):
 
 
 class Parent(_Extension):
+    """A resource stored inside another's record (a chat's messages)."""
+
     resource: str
     field: str = Field(description="The parent's list field that holds these resources.")
 
@@ -181,6 +215,8 @@ class Resource(_Extension):
 
 
 class Pagination(_Extension):
+    """Offset paging as the vendor names it: query parameters and the page block."""
+
     limit: str = "limit"
     offset: str = "offset"
     block: str = Field(description="JSON pointer to the pagination block in a list body.")
@@ -188,6 +224,8 @@ class Pagination(_Extension):
 
 
 class Resources(_Extension):
+    """Everything `x-resources` declares: the stored resources and how lists page."""
+
     description: str = ""
     pagination: Pagination | None = None
     items: dict[str, Resource] = Field(default_factory=dict)

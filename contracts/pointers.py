@@ -5,6 +5,18 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+__all__ = [
+    "MISSING",
+    "declared_properties",
+    "evaluate",
+    "get",
+    "has",
+    "parent",
+    "put",
+    "remove",
+    "subschema",
+]
+
 MISSING: Any = object()
 
 
@@ -19,6 +31,7 @@ def _parts(pointer: str) -> tuple[str, ...]:
 
 
 def get(document: Any, pointer: str, default: Any = MISSING) -> Any:
+    """The value at a JSON pointer, or `default` (raises KeyError without one)."""
     node = document
     for part in _parts(pointer):
         if isinstance(node, dict) and part in node:
@@ -36,6 +49,7 @@ def parent(pointer: str) -> str:
 
 
 def has(document: Any, pointer: str) -> bool:
+    """Whether a JSON pointer names a value in the document."""
     return get(document, pointer) is not MISSING
 
 
@@ -52,6 +66,7 @@ def put(document: dict[str, Any], pointer: str, value: Any) -> None:
 
 
 def remove(document: Any, pointer: str) -> None:
+    """Delete the value at a JSON pointer, if there is one."""
     *parents, last = _parts(pointer)
     parent = get(document, "/" + "/".join(parents) if parents else "")
     if isinstance(parent, dict):

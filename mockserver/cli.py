@@ -12,7 +12,9 @@ from pydantic import ValidationError
 
 import contracts
 from mockserver.config import MockConfig
-from mockserver.wsgi_server import DEFAULT_THREADS, DEFAULT_WORKERS
+from mockserver.web.server import DEFAULT_THREADS, DEFAULT_WORKERS
+
+__all__ = ["build_config", "list_contracts", "main", "serve"]
 
 
 @click.group()
@@ -55,7 +57,7 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
     base = f"http://{host}:{port}"
     click.echo(f"Mock server on {base}  (store: {config.store}, seed: {config.seed})")
     for name, runtime in mock.vendors.items():
-        credentials = runtime.auth.credentials
+        credentials = runtime.vendor.auth.credentials
         vendor_base = base + mock.mount_prefix(name)
         title = runtime.contract.extensions.vendor.name
         click.echo(f"  {title:<12} {vendor_base}   docs: {vendor_base}/docs")
@@ -65,10 +67,10 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
             click.echo(f"      Authorization: Bearer {key}")
     click.echo(f"  Control API  {base}/__mock__/")
     sys.stdout.flush()
-    from mockserver import wsgi_server
-    from mockserver.app import create_app
+    from mockserver.web import server
+    from mockserver.web.app import create_app
 
-    wsgi_server.run(lambda: create_app(config), host=host, port=port, workers=workers,
+    server.run(lambda: create_app(config), host=host, port=port, workers=workers,
                     threads=threads)
 
 
@@ -82,6 +84,7 @@ def list_contracts() -> None:
 def build_config(config_file: Path | None, contract_names: tuple[str, ...], seed: int | None,
                  store: str | None, polls: int | None, fault_rate: float | None,
                  failure_rate: float | None) -> MockConfig:
+    """A `MockConfig` from a config file and the options that override it."""
     settings: dict[str, Any] = {}
     if config_file is not None:
         settings = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}

@@ -7,7 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+__all__ = ["ALL_FAULT_KINDS", "Credentials", "Faults", "MockConfig", "Timing"]
+
 FaultKind = Literal["latency", "429", "500", "503"]
+ALL_FAULT_KINDS: tuple[FaultKind, ...] = ("latency", "429", "500", "503")
 
 
 class Credentials(BaseModel):
@@ -40,12 +43,14 @@ class Faults(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rate: float = Field(0.0, ge=0, le=1)
-    kinds: list[FaultKind] = Field(default_factory=lambda: ["latency", "429", "500", "503"])
+    kinds: list[FaultKind] = Field(default_factory=lambda: list(ALL_FAULT_KINDS))
     latency_ms: int = Field(800, ge=0)
     retry_after: int = Field(1, ge=0)
 
 
 class MockConfig(BaseModel):
+    """Everything one mock instance is told; a config file or `--config` is this model."""
+
     model_config = ConfigDict(extra="forbid")
 
     contracts: list[str] = Field(default_factory=list, description="Vendors to serve; empty = all.")

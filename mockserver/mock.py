@@ -9,50 +9,61 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 import contracts
 from contracts.extensions import Lifecycle
-from mockserver.clock import Clock
 from mockserver.config import MockConfig
-from mockserver.contract import Contract
-from mockserver.engine import VendorRuntime
-from mockserver.faults import FaultInjector, FaultRule, default_rules
-from mockserver.journal import JournalEntry
-from mockserver.lifecycle import Run, advance, force, run_key
-from mockserver.scenarios import Preferences
-from mockserver.storage import open_store
+from mockserver.engine.auth import Authenticator
+from mockserver.engine.behaviour import Behaviour
+from mockserver.engine.call import VendorContext
+from mockserver.engine.clock import Clock
+from mockserver.engine.contract import Contract
+from mockserver.engine.faults import FaultInjector, FaultRule, default_rules
+from mockserver.engine.journal import JournalEntry
+from mockserver.engine.lifecycle import Run, advance, force
+from mockserver.engine.pipeline import VendorPipeline
+from mockserver.engine.scenarios import Scenario, ScenarioQueue
+from mockserver.handlers import handlers_for
+from mockserver.storage import keys, open_store
 from mockserver.vendors import behaviour_for
 
-_RUNS = "run"
-_SCENARIOS = ("control", "scenarios")
-
-
-class Scenario(BaseModel):
-    """How the next run(s) a vendor starts will go, whatever the request asks."""
-
-    vendor: str | None = None
-    resource: str | None = None
-    outcome: str | None = None
-    polls: int | None = Field(None, ge=0)
-    seconds: float | None = Field(None, ge=0)
-    count: int = Field(1, ge=1)
+__all__ = ["Mock"]
 
 
 class Mock:
-    def __init__(self, config: MockConfig | None = None) -> None:
+    """One mock instance; build it from a `MockConfig` (all vendors, in memory, by default)."""
+
+    def __init__(self, config: MockConfig | None = None, *,
+                 behaviours: dict[str, Behaviour] | None = None) -> None:
+        """`behaviours`: vendor id -> the behaviour to use instead of its vendor module's (a
+        vendor module of your own, or none: `Behaviour()`)."""
+        own = behaviours or {}
         self.config = config or MockConfig()
         self.store = open_store(self.config.store)
         self.clock = Clock(self.store)
         self.faults = FaultInjector(self.store, self.config.seed)
+        self.scenarios = ScenarioQueue(self.store)
         names = self.config.contracts or contracts.available()
-        self.vendors: dict[str, VendorRuntime] = {}
+        self.vendors: dict[str, VendorPipeline] = {}
         for name in names:
             contract = Contract(name)
-            self.vendors[contract.vendor] = VendorRuntime(self, contract,
-                                                          behaviour_for(contract.vendor))
-        if self.store.get("control", "faults") is None:
+            behaviour = own.get(contract.vendor) or behaviour_for(contract.vendor)
+            self.vendors[contract.vendor] = self._pipeline(contract, behaviour)
+        if self.store.get(*keys.FAULTS) is None:
             self._install_default_faults()
+
+    def _pipeline(self, contract: Contract, behaviour: Behaviour) -> VendorPipeline:
+        name = contract.vendor
+        credentials = self.config.credentials.get(name, behaviour.demo)
+        settings = self.config.vendor_settings.get(name, {})
+        context = VendorContext(
+            name=name, contract=contract,
+            settings=behaviour.configure(settings) if behaviour.configure else None,
+            store=self.store, clock=self.clock,
+            auth=Authenticator(contract, credentials, self.store, self.clock),
+            scenarios=self.scenarios, seed=self.config.seed, timing=self.config.timing,
+            start=behaviour.start, view=behaviour.view)
+        return VendorPipeline(context, handlers_for(contract, behaviour.handlers), self.faults,
+                              self.config)
 
     def _install_default_faults(self) -> None:
         self.faults.set_rules([FaultRule.model_validate(r)
@@ -71,9 +82,6 @@ class Mock:
         self.store.clear()
         self._install_default_faults()
 
-    def record(self, entry: JournalEntry) -> None:
-        self.store.append_journal(entry.model_dump_json())
-
     def journal(self, limit: int = 100) -> list[JournalEntry]:
         return [JournalEntry.model_validate(e) for e in self.store.journal(limit)]
 
@@ -83,12 +91,12 @@ class Mock:
     def runs(self, vendor: str | None = None) -> list[Run]:
         """Every run, brought up to date with the clock (without counting as a poll)."""
         now = self.clock.now()
-        found = [Run.model_validate(value) for value in self.store.values(_RUNS)]
+        found = [Run.model_validate(value) for value in self.store.values(keys.RUNS)]
         return [advance(run, self.lifecycle(run.vendor, run.resource), now) for run in found
                 if vendor in (None, run.vendor)]
 
     def run(self, vendor: str, run_id: str) -> Run:
-        stored = self.store.get(_RUNS, run_key(vendor, run_id))
+        stored = self.store.get(keys.RUNS, keys.run_key(vendor, run_id))
         if stored is None:
             raise LookupError(f"no run {run_id!r} of {vendor}")
         run = Run.model_validate(stored)
@@ -109,7 +117,7 @@ class Mock:
                 failure.append(error)
                 return None
 
-        updated = self.store.update(_RUNS, run_key(vendor, run_id), change)
+        updated = self.store.update(keys.RUNS, keys.run_key(vendor, run_id), change)
         if failure:
             raise failure[0]
         return Run.model_validate(updated)
@@ -118,32 +126,4 @@ class Mock:
         """Make the next `count` runs (of a vendor / resource, or any) go as the scenario says."""
         if scenario.vendor is not None and scenario.vendor not in self.vendors:
             raise LookupError(f"no vendor {scenario.vendor!r}")
-
-        def change(current: dict[str, Any] | None) -> dict[str, Any]:
-            queued = (current or {}).get("queue", [])
-            return {"queue": [*queued, scenario.model_dump()]}
-
-        self.store.update(*_SCENARIOS, change)
-
-    def take_scenario(self, vendor: str, resource: str) -> Preferences | None:
-        taken: list[Scenario] = []
-
-        def change(current: dict[str, Any] | None) -> dict[str, Any] | None:
-            taken.clear()
-            queued = [Scenario.model_validate(s) for s in (current or {}).get("queue", [])]
-            for scenario in queued:
-                if scenario.vendor in (None, vendor) and scenario.resource in (None, resource):
-                    taken.append(scenario.model_copy())
-                    scenario.count -= 1
-                    break
-            else:
-                return None
-            return {"queue": [s.model_dump() for s in queued if s.count > 0]}
-
-        if self.store.get(*_SCENARIOS) is None:
-            return None
-        self.store.update(*_SCENARIOS, change)
-        if not taken:
-            return None
-        scenario = taken[0]
-        return Preferences(outcome=scenario.outcome, polls=scenario.polls, seconds=scenario.seconds)
+        self.scenarios.add(scenario)

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import OverSocket
-from tests.test_further import PDF
+from tests.helpers import PDF, OverSocket
 
 EXAMPLES = Path(__file__).parent / "vendor_examples"
 

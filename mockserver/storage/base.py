@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 from pydantic_core import from_json, to_json
 
+__all__ = ["JOURNAL_LIMIT", "Store", "decode", "encode"]
+
 Value = dict[str, Any]
 JOURNAL_LIMIT = 5000
 
@@ -23,10 +25,13 @@ def encode(value: Any) -> str:
 
 
 def decode(text: str | bytes) -> Any:
+    """A value from its stored JSON text."""
     return from_json(text)
 
 
 class Store(Protocol):
+    """The storage interface: JSON values by (kind, key), blobs, and a capped journal."""
+
     def get(self, kind: str, key: str) -> Value | None: ...
 
     def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Value | None]:

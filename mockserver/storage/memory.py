@@ -12,8 +12,12 @@ from collections.abc import Callable
 
 from mockserver.storage.base import JOURNAL_LIMIT, Value, decode, encode
 
+__all__ = ["MemoryStore"]
+
 
 class MemoryStore:
+    """One process's state in a dict, stored as JSON text so no caller shares a mutable value."""
+
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._values: dict[str, dict[str, str]] = {}

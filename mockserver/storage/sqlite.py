@@ -33,6 +33,8 @@ from pathlib import Path
 
 from mockserver.storage.base import JOURNAL_LIMIT, Value, decode, encode
 
+__all__ = ["SQLiteStore"]
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, key)
@@ -52,6 +54,8 @@ Key = tuple[str, str]
 
 
 class SQLiteStore:
+    """State in one SQLite file, shared by every worker process of a server."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()

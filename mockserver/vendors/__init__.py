@@ -1,50 +1,35 @@
 """What is truly one vendor's: demo credentials, and the parts of its results no contract holds.
 
+Rule: a vendor module imports `contracts`, `mockserver.config`, `mockserver.engine` and
+`mockserver.handlers`, never the mock, the web layer or another vendor.
+
 A contract without a module here still gets a working mock: auth, validation, lifecycles and
-errors are all generic. A module adds realism — results derived from the input, growing logs, a
-workflow graph executed node by node — through the three hooks of `Behaviour`.
+errors are all generic. A module adds realism (results derived from the input, growing logs, a
+workflow graph executed node by node) through the hooks of `engine.behaviour.Behaviour`, which
+it exports as `BEHAVIOUR`.
 """
 
 from __future__ import annotations
 
 import importlib
-import random
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
-from mockserver.config import Credentials
+from mockserver.engine.behaviour import Behaviour
 
-if TYPE_CHECKING:
-    from contracts.extensions import Lifecycle
-    from mockserver.call import Call, Handler
-    from mockserver.lifecycle import Run
+__all__ = ["MODULES", "behaviour_for"]
 
-ConfigureHook = Callable[[dict[str, Any]], Any]
-StartHook = Callable[["Call", "Run", random.Random], dict[str, Any]]
-ViewHook = Callable[["Call", "Lifecycle", "Run", Any], Any]
+MODULES = {
+    "flowflow": "mockserver.vendors.flowflow",
+    "further": "mockserver.vendors.further",
+    "futurity": "mockserver.vendors.futurity",
+    "phinite": "mockserver.vendors.phinite",
+}
+"""Vendor id -> the module holding its `BEHAVIOUR`; a vendor not listed is served generically."""
 
 
-@dataclass(frozen=True)
-class Behaviour:
-    demo: Credentials = field(default_factory=Credentials)
-    configure: ConfigureHook | None = None
-    """Called once when the mock starts, with the vendor's `vendor_settings`; returns them parsed
-    (kept as `VendorRuntime.settings`) and raises on bad ones, so a mistake stops the start."""
-    start: StartHook | None = None
-    """Called when a run is created; returns vendor data stored with the run."""
-    view: ViewHook | None = None
-    """Called with a run's response body (create or poll); returns the body to send."""
-    handlers: dict[str, Handler] = field(default_factory=dict)
-    """operationId -> handler, for operations that are not a lifecycle's create or poll."""
-
-
-def behaviour_for(name: str) -> Behaviour:
-    module_name = f"mockserver.vendors.{name}"
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name != module_name:
-            raise
+def behaviour_for(vendor: str) -> Behaviour:
+    """The vendor's behaviour, imported only when the vendor is served."""
+    module = MODULES.get(vendor)
+    if module is None:
         return Behaviour()
-    return module.BEHAVIOUR
+    behaviour: Behaviour = importlib.import_module(module).BEHAVIOUR
+    return behaviour

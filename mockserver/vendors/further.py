@@ -13,10 +13,12 @@ import re
 from typing import Any
 
 from contracts.extensions import Lifecycle
-from mockserver.call import Call
 from mockserver.config import Credentials
-from mockserver.lifecycle import Run
-from mockserver.vendors import Behaviour
+from mockserver.engine.behaviour import Behaviour
+from mockserver.engine.call import Call
+from mockserver.engine.lifecycle import Run
+
+__all__ = ["BEHAVIOUR", "DEMO"]
 
 DEMO = Credentials(clients={"YOUR_CLIENT_ID": "YOUR_CLIENT_SECRET",
                             "OTHER_CLIENT_ID": "OTHER_CLIENT_SECRET"})
@@ -26,6 +28,7 @@ _KINDS = [("polic", "insurance_policy"), ("invoice", "invoice"), ("claim", "clai
 
 
 def start(call: Call, run: Run, rng: random.Random) -> dict[str, Any]:
+    """What the uploads are, measured once, so every poll shows the same rows."""
     documents = [
         {
             "file_name": upload.filename or "upload",
@@ -41,6 +44,7 @@ def start(call: Call, run: Run, rng: random.Random) -> dict[str, Any]:
 
 
 def view(call: Call, lifecycle: Lifecycle, run: Run, body: Any) -> Any:
+    """A completed execution's extraction steps, a failed one's error."""
     if call.operation.id == lifecycle.create:
         return body
     body.setdefault("metadata", {})

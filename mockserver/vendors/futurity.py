@@ -14,12 +14,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.extensions import Lifecycle, Resource
-from mockserver import resources
-from mockserver.call import Call, Reply
 from mockserver.config import Credentials
-from mockserver.downloads import sign
-from mockserver.lifecycle import Run
-from mockserver.vendors import Behaviour
+from mockserver.engine.behaviour import Behaviour
+from mockserver.engine.call import Call, Reply
+from mockserver.engine.downloads import sign
+from mockserver.engine.lifecycle import Run
+from mockserver.handlers import resources
+
+__all__ = ["BEHAVIOUR", "DEMO", "FuturitySettings"]
 
 DEMO = Credentials(keys=["YOUR_TOKEN", "OTHER_TOKEN"])
 
@@ -30,16 +32,20 @@ _DOCUMENTED_USER = {"id": "user_abc123", "email": "user@example.com", "name": "J
 
 
 class FuturitySettings(BaseModel):
+    """Futurity's `vendor_settings`."""
+
     model_config = ConfigDict(extra="forbid")
 
     download_ttl_seconds: float = Field(3600, gt=0, description="How long a download URL works.")
 
 
 def configure(settings: dict[str, Any]) -> FuturitySettings:
+    """Parse Futurity's `vendor_settings`; a mistake stops the start."""
     return FuturitySettings.model_validate(settings)
 
 
 def whoami(call: Call) -> Reply:
+    """The reference's own user for the demo token, a stable made-up one for others."""
     if call.identity == f"key:{DEMO.keys[0]}":
         return Reply(200, {"data": dict(_DOCUMENTED_USER)})
     digest = hashlib.sha256((call.identity or "").encode()).hexdigest()
@@ -54,7 +60,7 @@ def upload_file(call: Call) -> Reply:
     """Keep the uploaded bytes; the record says what they are."""
     upload = next(u for u in call.inputs.uploads if u.field == "file")
     blob = f"futurity:{hashlib.sha256(upload.data).hexdigest()}"
-    call.mock.store.put_blob(blob, upload.data)
+    call.vendor.store.put_blob(blob, upload.data)
     form = call.inputs.body or {}
     fields = {"name": form.get("name") or upload.filename or "upload",
               "type": upload.content_type, "size": len(upload.data), "blob": blob}
@@ -64,12 +70,14 @@ def upload_file(call: Call) -> Reply:
 
 
 def read_file(call: Call) -> Reply:
+    """A vault file's record with a fresh signed download URL."""
     reply = resources.read(call, _resource(call, "vault_file"))
     reply.body["data"]["download_url"] = _link(call)[0]
     return reply
 
 
 def download_file(call: Call) -> Reply:
+    """A signed, expiring download URL for a vault file."""
     url, expires_at = _link(call)
     return Reply(200, {"data": {"url": url, "expires_at": resources.timestamp(expires_at)}})
 
@@ -103,6 +111,7 @@ def start_run(call: Call, run: Run, rng: random.Random) -> dict[str, Any]:
 
 
 def view_run(call: Call, lifecycle: Lifecycle, run: Run, body: Any) -> Any:
+    """A workflow run's times, and its outputs or error once it ends."""
     data = body["data"]
     data["started_at"] = resources.timestamp(run.created_at)
     if run.state in lifecycle.terminal and run.finished_at is not None:

@@ -11,10 +11,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from contracts.extensions import Lifecycle
-from mockserver.call import Call
 from mockserver.config import Credentials
-from mockserver.lifecycle import Run, progress
-from mockserver.vendors import Behaviour
+from mockserver.engine.behaviour import Behaviour
+from mockserver.engine.call import Call
+from mockserver.engine.lifecycle import Run, progress
+
+__all__ = ["BEHAVIOUR", "DEMO"]
 
 DEMO = Credentials(keys=["workspace_api_key", "other_workspace_api_key"])
 
@@ -28,12 +30,14 @@ _STEPS = [
 
 
 def start(call: Call, run: Run, rng: random.Random) -> dict[str, Any]:
+    """The environment and trigger a flow runs in, and how long each step takes."""
     path = call.inputs.path
     return {"environment": path.get("environment"), "trigger": path.get("trigger_id"),
             "step_seconds": [round(rng.uniform(0.1, 0.9), 3) for _ in _STEPS]}
 
 
 def view(call: Call, lifecycle: Lifecycle, run: Run, body: Any) -> Any:
+    """The logs so far; the response (or error) once the flow ends."""
     if call.operation.id == lifecycle.create:
         return body
     terminal = run.state in lifecycle.terminal

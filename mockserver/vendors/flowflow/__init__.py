@@ -12,18 +12,21 @@ import random
 from typing import Any
 
 from contracts.extensions import Lifecycle
-from mockserver.call import ApiError, Call
 from mockserver.config import Credentials
-from mockserver.lifecycle import Run
-from mockserver.vendors import Behaviour
+from mockserver.engine.behaviour import Behaviour
+from mockserver.engine.call import ApiError, Call
+from mockserver.engine.lifecycle import Run
 from mockserver.vendors.flowflow.execute import Execution, execute
 from mockserver.vendors.flowflow.library import Library, configure
 from mockserver.vendors.flowflow.view import progress_body, started_body
+
+__all__ = ["BEHAVIOUR", "DEMO"]
 
 DEMO = Credentials(keys=["REPLACE_API_TOKEN", "OTHER_API_TOKEN"])
 
 
 def start(call: Call, run: Run, rng: random.Random) -> dict[str, Any]:
+    """Execute the chosen workflow's graph now; the run reveals it over time."""
     library: Library = call.vendor.settings
     workflow = library.get(call.inputs.path["workflow_id"])
     node_start_id = call.inputs.body.get("node_start_id")
@@ -34,6 +37,7 @@ def start(call: Call, run: Run, rng: random.Random) -> dict[str, Any]:
 
 
 def view(call: Call, lifecycle: Lifecycle, run: Run, body: Any) -> Any:
+    """The start or progress body of a run, from its stored execution."""
     execution = Execution.model_validate(run.data)
     if call.operation.id == lifecycle.create:
         return started_body(call, run, execution, body)

@@ -14,8 +14,12 @@ from pydantic import BaseModel, Field
 
 import contracts
 
+__all__ = ["Attribute", "Catalogue", "Condition", "NodeType", "catalogue"]
+
 
 class Condition(BaseModel):
+    """A documented condition a node's result can meet."""
+
     id: int
     display_name: str
     system_name: str
@@ -25,6 +29,8 @@ class Condition(BaseModel):
 
 
 class Attribute(BaseModel):
+    """A documented node setting, its aliases and default."""
+
     name: str
     type: str | list[str]
     required: bool = False
@@ -38,6 +44,8 @@ class Attribute(BaseModel):
 
 
 class NodeType(BaseModel):
+    """A documented node type: its kind, settings and conditions."""
+
     name: str
     aliases: list[str] = Field(default_factory=list)
     kind: str
@@ -61,6 +69,8 @@ class NodeType(BaseModel):
 
 
 class Catalogue(BaseModel):
+    """The node types the contract's `x-node-types` documents."""
+
     attributes: list[Attribute]
     types: list[NodeType]
     missing_text: str

@@ -24,11 +24,15 @@ from mockserver.vendors.flowflow.catalogue import catalogue
 from mockserver.vendors.flowflow.graph import Node, Relation, Workflow
 from mockserver.vendors.flowflow.nodes import Context, run_node
 
+__all__ = ["MAX_NODE_RUNS", "NODE_RUN_SECONDS", "Execution", "StoredNodeRun", "execute"]
+
 MAX_NODE_RUNS = 100
 NODE_RUN_SECONDS = (0.3, 1.5)
 
 
 class StoredNodeRun(BaseModel):
+    """One node run of an execution, as stored with the run."""
+
     node: dict[str, Any]
     """The node as a progress body prints it, without its runs."""
     run: dict[str, Any]

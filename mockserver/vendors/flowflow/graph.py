@@ -16,7 +16,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from mockserver.vendors.flowflow.catalogue import NodeType, catalogue
-from mockserver.vendors.flowflow.nodes import condition_of
+from mockserver.vendors.flowflow.decisions import condition_of
+
+__all__ = ["DataItem", "DataSource", "Node", "Relation", "Rule", "Workflow", "load_workflow"]
 
 
 class _Strict(BaseModel):
@@ -50,6 +52,8 @@ class Rule(_Strict):
 
 
 class Node(_Strict):
+    """One node of a workflow, checked against its documented type."""
+
     id: str = Field(min_length=1)
     name: str = ""
     description: str = ""
@@ -112,6 +116,8 @@ class Node(_Strict):
 
 
 class Relation(_Strict):
+    """An edge: the target runs when the source meets the condition."""
+
     id: str = ""
     source: str
     target: str
@@ -120,6 +126,8 @@ class Relation(_Strict):
 
 
 class DataItem(_Strict):
+    """One text of a data source, which answer nodes cite."""
+
     id: str = Field(min_length=1)
     name: str
     text: str = Field(description="What the Answer node can answer from.")
@@ -129,6 +137,8 @@ class DataItem(_Strict):
 
 
 class DataSource(_Strict):
+    """Texts an answer node may answer from."""
+
     id: str = Field(min_length=1)
     name: str
     items: list[DataItem] = Field(default_factory=list)
@@ -138,6 +148,8 @@ class DataSource(_Strict):
 
 
 class Workflow(_Strict):
+    """A workflow definition: nodes, relations, data sources."""
+
     id: str = Field(pattern=r"^[A-Za-z0-9._~-]{1,128}$")
     name: str
     variables: dict[str, Any] = Field(default_factory=dict,

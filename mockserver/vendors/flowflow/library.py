@@ -16,11 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mockserver.vendors.flowflow.graph import Workflow, load_workflow
 
+__all__ = ["DEFAULT_WORKFLOW_ID", "FIXTURES", "Library", "Settings", "configure"]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 DEFAULT_WORKFLOW_ID = "67bd80ba-d392-4291-954c-587c161fabfb"
 
 
 class Settings(BaseModel):
+    """FlowFlow's `vendor_settings`: which workflow files to serve."""
+
     model_config = ConfigDict(extra="forbid")
 
     workflows: list[Workflow] = Field(default_factory=list,
@@ -36,6 +40,8 @@ class Settings(BaseModel):
 
 
 class Library:
+    """The workflows the mock serves, by id."""
+
     def __init__(self, workflows: list[Workflow]) -> None:
         self.workflows = {workflow.id: workflow for workflow in workflows}
 

@@ -18,20 +18,20 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
 import requests
 
 from mockserver.vendors.flowflow import templates
-from mockserver.vendors.flowflow.catalogue import Condition, NodeType
+from mockserver.vendors.flowflow.catalogue import Condition
+from mockserver.vendors.flowflow.decisions import UNKNOWN, condition_of, decide
+from mockserver.vendors.flowflow.graph import Node, Workflow
 
-if TYPE_CHECKING:
-    from mockserver.vendors.flowflow.graph import Node, Workflow
+__all__ = ["HTTP_TIMEOUT_SECONDS", "Context", "Outcome", "as_text", "keywords", "run_node"]
 
 HTTP_TIMEOUT_SECONDS = 5.0
-UNKNOWN = "Unknown"
 # Words that name no topic: function words, and those criteria use to speak of the input.
 _IGNORED = {"a", "an", "the", "is", "are", "was", "were", "be", "been", "to", "of", "in", "on",
             "at", "for", "and", "or", "not", "it", "its", "this", "that", "these", "those", "who",
@@ -65,6 +65,7 @@ class Context:
 
 
 def run_node(node: Node, value: Any, context: Context) -> Outcome:
+    """Run one node on its input: its result and the conditions it meets."""
     node_type = node.node_type
     if node_type.kind != "ai":
         return _HELPERS[node_type.name](node, value, context)
@@ -73,21 +74,15 @@ def run_node(node: Node, value: Any, context: Context) -> Outcome:
     if rule is not None:
         condition = node_type.condition(rule.condition) if rule.condition is not None else \
             condition_of(node_type, rule.result)
-        own_sources = [] if node_type.name == "AI - Answer question" else None
+        answers = node_type.name == "AI - Answer question"
+        own_sources: list[dict[str, Any]] | None = [] if answers else None
         return Outcome(rule.result, [condition], own_sources)
     result, system_name, sources = _SIMULATIONS[node_type.name](node, text, context)
     return Outcome(result, [node_type.condition(system_name)], sources)
 
 
-def condition_of(node_type: NodeType, result: Any) -> Condition:
-    """The condition a scripted AI result meets; raises ValueError for an impossible result."""
-    decide = _DECISIONS.get(node_type.name)
-    if decide is None:
-        raise ValueError(f"{node_type.name!r} nodes take no scripted answers")
-    return node_type.condition(decide(result))
-
-
 def as_text(value: Any) -> str:
+    """A node input as the text AI nodes read."""
     return value if isinstance(value, str) else json.dumps(value)
 
 
@@ -159,7 +154,7 @@ def _classification(node: Node, text: str, context: Context) -> tuple[Any, str, 
         labels = labels[:1]
     if not labels and not node.setting("unclassified"):
         labels = [configured[0]["label"]]
-    return labels, _DECISIONS["AI - Classification"](labels), None
+    return labels, decide("AI - Classification", labels), None
 
 
 def _generate(node: Node, text: str, context: Context) -> tuple[Any, str, None]:
@@ -182,24 +177,6 @@ def _vision(node: Node, text: str, context: Context) -> tuple[Any, str, None]:
     return f"an image of {' '.join(re.findall(r'[a-z0-9]+', pictured.lower())) or 'something'}", \
         "image_processed_ok", None
 
-
-def _count(result: Any, none: str, one: str, several: str) -> str:
-    if not isinstance(result, list):
-        raise ValueError(f"the result must be a list, not {result!r}")
-    return none if not result else one if len(result) == 1 else several
-
-
-_DECISIONS: dict[str, Callable[[Any], str]] = {
-    "AI - Answer question": lambda result: "answer_unknown"
-    if str(result).strip().lower() in ("", UNKNOWN.lower()) else "answer_known",
-    "AI - Assistent": lambda result: "command_completed" if result else "command_not_completed",
-    "AI - Boolean": lambda result: f"boolean_{str(result).lower()}",
-    "AI - Classification": lambda result: _count(result, "labeled_zero_items",
-                                                 "labeled_one_item", "labeled_multiple_items"),
-    "AI - Generate": lambda result: _count(result, "no_items_generated", "items_generated",
-                                           "items_generated"),
-    "AI - Vision": lambda result: "image_processed_ok",
-}
 
 _SIMULATIONS: dict[str, Simulation] = {
     "AI - Answer question": _answer,

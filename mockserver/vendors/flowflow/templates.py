@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from mockserver.vendors.flowflow.catalogue import catalogue
+from mockserver.vendors.flowflow.graph import Node, Workflow
 
-if TYPE_CHECKING:
-    from mockserver.vendors.flowflow.graph import Node, Workflow
+__all__ = ["Missing", "Runs", "Scope", "render", "variables"]
 
 
 class Scope:
@@ -42,7 +42,7 @@ class Scope:
         return self._values[name]
 
 
-class Runs(list):  # type: ignore[type-arg]
+class Runs(list[Any]):
     """A node's runs, indexable as `runs.<i>`, with its path for the missing-variable text."""
 
     def __init__(self, path: str, runs: Iterable[Scope]) -> None:
@@ -68,7 +68,7 @@ class Missing(jinja2.Undefined):
             raise AttributeError(name)
         return Missing(name=f"{self._name()}.{name}")
 
-    def __getitem__(self, key: Any) -> Missing:
+    def __getitem__(self, key: Any) -> Missing:  # type: ignore[override]
         return Missing(name=f"{self._name()}.{key}")
 
 

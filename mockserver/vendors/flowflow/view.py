@@ -14,15 +14,18 @@ from email.utils import formatdate
 from typing import Any
 
 from contracts.extensions import Lifecycle
-from mockserver.call import Call
-from mockserver.lifecycle import Run, progress, route
+from mockserver.engine.call import Call
+from mockserver.engine.lifecycle import Run, progress, route
 from mockserver.vendors.flowflow.execute import Execution, StoredNodeRun
+
+__all__ = ["RUNNING", "progress_body", "started_body"]
 
 RUNNING = "RUNNING"
 
 
 def started_body(call: Call, run: Run, execution: Execution, body: dict[str, Any]
                  ) -> dict[str, Any]:
+    """The start answer: the workflow, its run, and the URLs to follow."""
     workflow_id = execution.workflow["id"]
     body["workflow"].update(execution.workflow)
     body["workflow"]["run"]["created"] = formatdate(run.created_at, usegmt=True)
@@ -34,6 +37,7 @@ def started_body(call: Call, run: Run, execution: Execution, body: dict[str, Any
 
 def progress_body(call: Call, lifecycle: Lifecycle, run: Run, execution: Execution,
                   body: dict[str, Any]) -> dict[str, Any]:
+    """The progress answer: the node runs that have happened by now."""
     seconds = run.plan.seconds if run.plan.seconds else execution.seconds
     steps = len(route(lifecycle, run.plan.outcome)) - 1
     begin = 1 / steps if steps > 1 else 0.0  # the lifecycle leaves its initial state here

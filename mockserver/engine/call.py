@@ -1,0 +1,102 @@
+"""What a handler receives and returns: one parsed, authenticated request, and its answer.
+
+A handler sees its vendor only through `VendorContext`: the contract, settings, store, clock,
+auth and scenario queue. It never sees the pipeline or the whole mock, so handlers and vendor
+modules depend on the engine and never the other way round.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.wrappers import Request
+
+from contracts.extensions import Lifecycle
+from mockserver.config import Timing
+from mockserver.engine.auth import Authenticator
+from mockserver.engine.clock import Clock
+from mockserver.engine.contract import Contract, Operation
+from mockserver.engine.lifecycle import Run
+from mockserver.engine.preferences import Preferences
+from mockserver.engine.scenarios import ScenarioQueue
+from mockserver.engine.validation import Inputs, Violation
+from mockserver.storage import Store
+
+__all__ = ["ApiError", "Call", "Handler", "Reply", "StartHook", "VendorContext", "ViewHook"]
+
+
+class ApiError(Exception):
+    """Answer with an error in the vendor's format."""
+
+    def __init__(self, status: int, message: str, violations: Sequence[Violation] = (),
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.violations = list(violations)
+        self.headers = headers or {}
+
+
+@dataclass
+class Reply:
+    """A handler's answer before it is checked and encoded: a JSON `body` or `raw` bytes."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+    raw: bytes | None = None
+
+
+StartHook = Callable[["Call", Run, random.Random], dict[str, Any]]
+"""Called when a run is created; returns vendor data stored with the run."""
+ViewHook = Callable[["Call", Lifecycle, Run, Any], Any]
+"""Called with a run's response body (create or poll); returns the body to send."""
+
+
+@dataclass(frozen=True)
+class VendorContext:
+    """What a handler may use of its vendor; one per vendor, shared by all its requests."""
+
+    name: str
+    contract: Contract
+    settings: Any
+    """The vendor module's parsed `vendor_settings` (None without a `configure` hook)."""
+    store: Store
+    clock: Clock
+    auth: Authenticator
+    scenarios: ScenarioQueue
+    seed: int
+    timing: Timing
+    start: StartHook | None = None
+    view: ViewHook | None = None
+
+
+@dataclass
+class Call:
+    """One request to one operation, parsed and authenticated: what a handler works with."""
+
+    vendor: VendorContext
+    operation: Operation
+    inputs: Inputs
+    identity: str | None
+    prefer: Preferences
+    now: float
+    request: Request
+    prefix: str
+
+    @property
+    def root_url(self) -> str:
+        """The server as this client reaches it: scheme and host."""
+        return f"{self.request.scheme}://{self.request.host}"
+
+    @property
+    def base_url(self) -> str:
+        """The vendor's base URL as this client reaches it: its documented paths go below."""
+        return self.root_url + self.prefix
+
+
+Handler = Callable[[Call], Reply]

@@ -1,0 +1,200 @@
+"""The request pipeline one vendor's requests go through.
+
+route, fault, preferences, auth, validation, known ids, handler, strict check, journal.
+
+Each step is generic: what it checks and how it answers comes from the vendor's contract, and the
+vendor module only supplies what its documents say that no contract can (see `vendors/`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
+from werkzeug.wrappers import Request
+
+from mockserver.config import MockConfig
+from mockserver.engine.auth import AuthError, MalformedCredentials, presented_token
+from mockserver.engine.call import ApiError, Call, Handler, Reply, VendorContext
+from mockserver.engine.clock import Clock
+from mockserver.engine.contract import Operation
+from mockserver.engine.errors import describe, error_body
+from mockserver.engine.faults import Fault, FaultInjector
+from mockserver.engine.journal import JournalEntry
+from mockserver.engine.preferences import PreferenceError, parse_prefer
+from mockserver.engine.strict import ResponseContractError, response_problems
+from mockserver.engine.validation import Inputs, UnsupportedMediaType, Violation, parse_request
+from mockserver.engine.wire import WireResponse
+from mockserver.storage import keys
+
+__all__ = ["VendorPipeline"]
+
+
+_ROUTE_CACHE_SIZE = 4096
+
+
+class VendorPipeline:
+    """One vendor's requests, from the raw request to the reply on the wire."""
+
+    def __init__(self, vendor: VendorContext, handlers: dict[str, Handler],
+                 faults: FaultInjector, config: MockConfig) -> None:
+        self.vendor = vendor
+        self.contract = vendor.contract
+        self.name = vendor.name
+        self.handlers = handlers
+        self._faults = faults
+        self._store = vendor.store
+        self._config = config
+        self._routes: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
+
+    def handle(self, request: Request, prefix: str) -> WireResponse:
+        """Answer one request; `prefix` is where this vendor is mounted on the server."""
+        path = request.path[len(prefix):]
+        started = time.perf_counter()
+        token = presented_token(request)
+        needed = [keys.CLOCK, keys.FAULTS] + ([(keys.TOKENS, token)] if token else [])
+        read = self._store.get_many(needed)  # one read for what every request needs
+        now = Clock.reading(read[keys.CLOCK])
+        known_tokens = {token: read[(keys.TOKENS, token)]} if token else {}
+        operation: Operation | None = None
+        violations: list[Violation] = []
+        problems: list[str] = []
+        identity: str | None = None
+        fault: Fault | None = None
+        prefer_header = request.environ.get("HTTP_PREFER")
+        try:
+            operation, path_params = self.route(request.method, path)
+            fault = self._faults.pick(self.name, operation.id, read[keys.FAULTS])
+            reply, identity = self._answer(operation, path_params, request, prefix, now,
+                                           known_tokens, fault, prefer_header, violations)
+        except ApiError as error:
+            reply = self._error_reply(operation, error)
+        if operation is not None and self._config.strict_responses:
+            problems = response_problems(operation, reply.status, reply.content_type, reply.body)
+        response = WireResponse.of(reply)
+        self._store.append_journal(JournalEntry.model_construct(  # the engine's own values
+            time=now, vendor=self.name, method=request.method,
+            path=request.full_path.rstrip("?"), operation=operation.id if operation else None,
+            status=reply.status, verdict="violates" if violations else "conforms",
+            violations=[str(v) for v in violations], response_problems=problems,
+            fault=fault.kind if fault else None, prefer=prefer_header, identity=identity,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+        ).model_dump_json())
+        if problems:
+            raise ResponseContractError(
+                f"the mock's {reply.status} response to {request.method} {path} breaks the "
+                f"contract: {'; '.join(problems)}"
+            )
+        return response
+
+    def route(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
+        """Match by the contract's paths; polls repeat one URL, so matches are remembered."""
+        known = self._routes.get((method, path))
+        if known is not None:
+            return self.contract.operations[known[0]], dict(known[1])
+        adapter = self.contract.url_map.bind("mock", "/")
+        try:
+            operation_id, params = adapter.match(path or "/", method=method)
+        except MethodNotAllowed as error:
+            allowed = ", ".join(sorted(error.valid_methods or []))
+            raise ApiError(405, f"Method {method} is not allowed here; allowed: {allowed}",
+                           headers={"Allow": allowed}) from None
+        except NotFound:
+            raise ApiError(404, f"No such endpoint: {method} {path}") from None
+        if len(self._routes) >= _ROUTE_CACHE_SIZE:
+            self._routes.clear()
+        self._routes[(method, path)] = (str(operation_id), dict(params))
+        return self.contract.operations[operation_id], dict(params)
+
+    def _answer(self, operation: Operation, path_params: dict[str, str], request: Request,
+                prefix: str, now: float,
+                known_tokens: dict[str, dict[str, Any] | None], fault: Fault | None,
+                prefer_header: str | None, violations: list[Violation]
+                ) -> tuple[Reply, str | None]:
+        error_format = operation.error_format
+        try:
+            prefer = parse_prefer(prefer_header)
+        except PreferenceError as error:
+            raise ApiError(error_format.validation.status, str(error)) from None
+        if prefer.latency:
+            time.sleep(prefer.latency / 1000)
+        if fault is not None:
+            _apply_fault(fault, operation)
+        try:
+            identity = self.vendor.auth.identify(operation, request, now, known_tokens)
+        except AuthError as error:
+            if isinstance(error, MalformedCredentials):
+                violations.append(Violation(("header", "Authorization"), "value_error", str(error)))
+            raise ApiError(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
+        self._check_size(operation, request)
+        try:
+            inputs, found = parse_request(operation, request, path_params)
+        except UnsupportedMediaType as error:
+            violations.append(Violation(("header", "content-type"), "unsupported_media_type",
+                                        str(error), error.received))
+            status = 415 if operation.declares(415) else error_format.validation.status
+            raise ApiError(status, str(error), violations) from None
+        except RequestEntityTooLarge:
+            raise self._too_large(operation) from None
+        violations += found
+        if violations:
+            raise ApiError(_rejection_status(operation, violations), describe(violations),
+                           violations)
+        self._check_known_ids(operation, inputs)
+        if prefer.code is not None and prefer.code >= 400:
+            if not operation.declares(prefer.code):
+                raise ApiError(error_format.validation.status,
+                               f"Prefer: code={prefer.code} is not a status {operation.id} "
+                               "declares")
+            raise ApiError(prefer.code, f"Forced by 'Prefer: code={prefer.code}'")
+        call = Call(self.vendor, operation, inputs, identity, prefer, now, request, prefix)
+        reply = self.handlers[operation.id](call)
+        if prefer.applied():
+            reply.headers.setdefault("Preference-Applied", prefer.applied())
+        return reply, identity
+
+    def _check_size(self, operation: Operation, request: Request) -> None:
+        if not operation.body:
+            return  # the body of an operation that takes none is never read
+        length = request.content_length or 0
+        if length > self._config.max_upload_bytes:
+            raise self._too_large(operation)
+
+    def _too_large(self, operation: Operation) -> ApiError:
+        limit = self._config.max_upload_bytes
+        status = 413 if operation.declares(413) else operation.error_format.validation.status
+        return ApiError(status, f"The request body is larger than the limit of {limit} bytes")
+
+    def _check_known_ids(self, operation: Operation, inputs: Inputs) -> None:
+        for name, value in inputs.path.items():
+            known = self._config.known_ids.get(name)
+            if known is not None and value not in known:
+                raise ApiError(404, f"Unknown {name} {value!r}")
+
+    def _error_reply(self, operation: Operation | None, error: ApiError) -> Reply:
+        error_format = operation.error_format if operation else \
+            self.contract.extensions.error_format
+        body = error_body(error_format, error.status, error.message, error.violations)
+        return Reply(error.status, body, error.headers)
+
+
+def _rejection_status(operation: Operation, violations: list[Violation]) -> int:
+    """The vendor's validation status; for a malformed id on an operation that declares no
+    validation error, 404: no resource can have that id."""
+    status = operation.error_format.validation.status
+    only_path = all(v.loc[0] == "path" for v in violations)
+    if only_path and not operation.declares(status) and operation.declares(404):
+        return 404
+    return status
+
+
+def _apply_fault(fault: Fault, operation: Operation) -> None:
+    if fault.kind == "latency":
+        time.sleep(fault.latency_ms / 1000)
+        return
+    status = int(fault.kind)
+    headers = {"Retry-After": str(fault.retry_after)} if status in (429, 503) else {}
+    messages = {429: "Too many requests: retry later", 500: "Internal server error (injected)",
+                503: "Service temporarily unavailable (injected)"}
+    raise ApiError(status, messages[status], headers=headers)

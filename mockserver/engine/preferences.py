@@ -1,0 +1,61 @@
+"""What a caller may ask of the mock per request, with a `Prefer` header in Prism's style.
+
+    Prefer: outcome=failed, polls=3
+    Prefer: seconds=30
+    Prefer: latency=250, code=503
+
+`outcome` (completed/failed, success/failure, or a terminal state's name), `polls` and `seconds`
+shape a run the request creates; `latency` (milliseconds) delays the answer; `code` forces a status
+the operation declares. Unknown preferences are ignored, as RFC 7240 asks.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+__all__ = ["NO_PREFERENCES", "PreferenceError", "Preferences", "parse_prefer"]
+
+
+class PreferenceError(ValueError):
+    """A known preference with a value that makes no sense."""
+
+
+class Preferences(BaseModel):
+    """What one request asks of the mock through its `Prefer` header."""
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: str | None = None
+    polls: int | None = None
+    seconds: float | None = None
+    latency: int | None = None
+    code: int | None = None
+
+    def applied(self) -> str:
+        if not self.model_fields_set:
+            return ""
+        return ", ".join(f"{key}={value}" for key, value in self.model_dump().items()
+                         if value is not None)
+
+
+NO_PREFERENCES = Preferences()
+
+
+def parse_prefer(header: str | None) -> Preferences:
+    """The known preferences of a `Prefer` header; unknown ones are ignored (RFC 7240)."""
+    if not header:
+        return NO_PREFERENCES
+    values: dict[str, str] = {}
+    for item in header.replace(";", ",").split(","):
+        key, _, value = item.strip().partition("=")
+        if key.strip().lower() in Preferences.model_fields:
+            values[key.strip().lower()] = value.strip().strip('"')
+    try:
+        preferences = Preferences.model_validate(values)
+    except ValidationError as error:
+        problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
+        raise PreferenceError(f"Invalid Prefer header: {problems}") from None
+    for name in ("polls", "seconds", "latency"):
+        if (getattr(preferences, name) or 0) < 0:
+            raise PreferenceError(f"Invalid Prefer header: {name} must not be negative")
+    return preferences

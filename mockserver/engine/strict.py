@@ -1,0 +1,32 @@
+"""Strict mode: the mock checks each of its own responses against the contract before sending it.
+
+A mismatch is a bug in the mock (or its vendor module), never something a client should see as
+normal behaviour, so it is raised instead of sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.engine.contract import Operation
+
+__all__ = ["ResponseContractError", "response_problems"]
+
+
+class ResponseContractError(AssertionError):
+    """The mock was about to send a response its contract does not allow."""
+
+
+def response_problems(operation: Operation, status: int, content_type: str | None,
+                      body: Any) -> list[str]:
+    """Where a response breaks the operation's declared statuses, media types and schemas."""
+    response = operation.response_for(status)
+    if response is None:
+        return [f"status {status} is not declared for {operation.id}"]
+    if not response.media:
+        return [] if body is None else [f"status {status} of {operation.id} declares no body"]
+    media = response.media.get((content_type or "").split(";")[0].strip())
+    if media is None:
+        return [f"content type {content_type!r} is not declared for {operation.id} {status}"]
+    return [f"{operation.id} {status} {'/'.join(map(str, e.instance_path)) or '(body)'}: "
+            f"{e.message}" for e in media.validator.iter_errors(body)]

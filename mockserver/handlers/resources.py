@@ -1,0 +1,235 @@
+"""Stored resources with real CRUD, as the contract's `x-resources` describes them.
+
+What a client creates it can read, list, page through, update and delete; each caller sees only
+its own. Response bodies carry exactly the fields the operation's response schema declares, so
+one stored record serves the list, create and detail views that show different fields of it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from functools import partial
+from typing import Any
+
+from pydantic import BaseModel
+
+import contracts
+from contracts import pointers
+from contracts.extensions import Resource
+from mockserver.engine.call import ApiError, Call, Handler, Reply
+from mockserver.engine.contract import Contract, Operation
+from mockserver.storage import keys
+
+__all__ = [
+    "Record",
+    "create",
+    "delete",
+    "find",
+    "guarded",
+    "list_records",
+    "read",
+    "resource_handler",
+    "save",
+    "single",
+    "timestamp",
+    "update",
+]
+
+
+class Record(BaseModel):
+    """One stored resource."""
+
+    resource: str
+    id: str
+    owner: str | None
+    fields: dict[str, Any]
+
+
+def resource_handler(contract: Contract, operation: Operation) -> Handler | None:
+    """The generic handler of an operation that creates, reads, lists, updates or deletes."""
+    roles = {"create": create, "read": read, "list": list_records, "update": update,
+             "delete": delete}
+    for resource in contract.extensions.resources.items.values():
+        for role, operation_id in resource.operations().items():
+            if operation_id == operation.id:
+                return partial(roles[role], resource=resource)
+    return None
+
+
+def guarded(contract: Contract, operation: Operation, handler: Handler) -> Handler:
+    """Operations below a resource's own path (`/workflows/{id}/run`) need that resource."""
+    owners = []
+    for resource in contract.extensions.resources.items.values():
+        if resource.read and resource.id.parameter:
+            item_path = contract.operations[resource.read].path
+            if contracts.is_below(operation.path, item_path):
+                owners.append(resource)
+    if not owners:
+        return handler
+
+    def guard(call: Call) -> Reply:
+        for resource in owners:
+            find(call, resource, call.inputs.path[resource.id.parameter or "id"])
+        return handler(call)
+
+    return guard
+
+
+def find(call: Call, resource: Resource, record_id: str) -> Record:
+    """The caller's record: 404 if there is none, 403 if it is someone else's."""
+    stored = call.vendor.store.get(_kind(call, resource), record_id)
+    if stored is None:
+        raise ApiError(404, f"No {resource.name.replace('_', ' ')} {record_id!r}")
+    record = Record.model_validate(stored)
+    if record.owner != call.identity:
+        raise ApiError(403, f"The {resource.name.replace('_', ' ')} {record_id!r} is not yours")
+    return record
+
+
+def save(call: Call, resource: Resource, record: Record) -> None:
+    """Store a record as it is now."""
+    call.vendor.store.put(_kind(call, resource), record.id, record.model_dump())
+
+
+def timestamp(now: float) -> str:
+    """Mock time as the ISO 8601 UTC text the contracts' timestamps use."""
+    return datetime.fromtimestamp(now, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def create(call: Call, resource: Resource, fields: dict[str, Any] | None = None) -> Reply:
+    """Store a new resource from the request body (or `fields` a vendor computed)."""
+    given = fields if fields is not None else dict(call.inputs.body or {})
+    record_id = f"{resource.id.prefix}{uuid.uuid4().hex[:12]}"
+    values = {**resource.defaults, **given, resource.id.field: record_id}
+    for stamp in (resource.timestamps.created, resource.timestamps.updated):
+        if stamp:
+            values[stamp] = timestamp(call.now)
+    record = Record(resource=resource.name, id=record_id, owner=call.identity,
+                    fields=_derive(resource, values))
+    if resource.parent is None:
+        save(call, resource, record)
+    else:
+        parent_resource = call.vendor.contract.extensions.resources.items[resource.parent.resource]
+        parent = find(call, parent_resource, call.inputs.path[parent_resource.id.parameter or "id"])
+        parent.fields.setdefault(resource.parent.field, []).append(record.fields)
+        _touch(parent_resource, parent, call.now)
+        save(call, parent_resource, parent)
+    return single(call, resource, record.fields)
+
+
+def read(call: Call, resource: Resource) -> Reply:
+    """The caller's record by the path's id."""
+    record = find(call, resource, call.inputs.path[resource.id.parameter or "id"])
+    return single(call, resource, record.fields)
+
+
+def update(call: Call, resource: Resource) -> Reply:
+    """Merge the body into the caller's record and stamp the update."""
+    record = find(call, resource, call.inputs.path[resource.id.parameter or "id"])
+    record.fields.update(call.inputs.body or {})
+    record.fields = _derive(resource, record.fields)
+    _touch(resource, record, call.now)
+    save(call, resource, record)
+    return single(call, resource, record.fields)
+
+
+def delete(call: Call, resource: Resource) -> Reply:
+    """Delete the caller's record (404/403 as `find`)."""
+    record = find(call, resource, call.inputs.path[resource.id.parameter or "id"])
+    call.vendor.store.delete(_kind(call, resource), record.id)
+    return Reply(call.operation.success_status())
+
+
+def list_records(call: Call, resource: Resource) -> Reply:
+    """The caller's records that pass the query's filters, paged as the contract says."""
+    records = [Record.model_validate(value)
+               for value in call.vendor.store.values(_kind(call, resource))]
+    mine = [r.fields for r in records if r.owner == call.identity]
+    selected = [fields for fields in mine if _passes(call, resource, fields)]
+    pagination = call.vendor.contract.extensions.resources.pagination
+    status = call.operation.success_status()
+    schema = _response_schema(call.operation, status)
+    item_schema = (pointers.subschema(schema, resource.envelope) or {}).get("items", {})
+    body: dict[str, Any] = {}
+    page = selected
+    if pagination is not None and _declares_query(call.operation, pagination.limit):
+        limit = int(_query(call, pagination.limit, len(selected)))
+        offset = int(_query(call, pagination.offset, 0))
+        page = selected[offset:offset + limit]
+        block = {pagination.fields["total"]: len(selected), pagination.fields["limit"]: limit,
+                 pagination.fields["offset"]: offset,
+                 pagination.fields["has_more"]: offset + len(page) < len(selected)}
+        pointers.put(body, pagination.block, block)
+    pointers.put(body, resource.envelope, [project(fields, item_schema) for fields in page])
+    return Reply(status, body)
+
+
+def single(call: Call, resource: Resource, fields: dict[str, Any]) -> Reply:
+    """A response carrying one resource, shaped by the operation's response schema."""
+    status = call.operation.success_status()
+    schema = pointers.subschema(_response_schema(call.operation, status), resource.envelope)
+    body: dict[str, Any] = {}
+    pointers.put(body, resource.envelope, project(fields, schema or {}))
+    return Reply(status, body)
+
+
+def project(value: Any, schema: dict[str, Any]) -> Any:
+    """Keep the fields a schema declares (all of them where it declares none)."""
+    declared = pointers.declared_properties(schema)
+    if not isinstance(value, dict) or not declared:
+        return value
+    return {name: project(item, declared[name]) for name, item in value.items()
+            if name in declared}
+
+
+def _kind(call: Call, resource: Resource) -> str:
+    return keys.records(call.vendor.name, resource.name)
+
+
+def _derive(resource: Resource, values: dict[str, Any]) -> dict[str, Any]:
+    for name, pointer in resource.derived.items():
+        derived = pointers.get(values, pointer, None)
+        if derived is not None:
+            values[name] = derived
+    return values
+
+
+def _touch(resource: Resource, record: Record, now: float) -> None:
+    if resource.timestamps.updated:
+        record.fields[resource.timestamps.updated] = timestamp(now)
+
+
+def _passes(call: Call, resource: Resource, fields: dict[str, Any]) -> bool:
+    for parameter, rule in resource.filters.items():
+        wanted = call.inputs.query.get(parameter)
+        value = fields.get(rule.field)
+        if rule.match == "include":
+            if value is True and wanted is not True:
+                return False
+        elif wanted is None:
+            continue
+        elif rule.match == "contains":
+            if str(wanted).lower() not in str(value or "").lower():
+                return False
+        elif value != wanted:
+            return False
+    return True
+
+
+def _query(call: Call, name: str, fallback: Any) -> Any:
+    if name in call.inputs.query:
+        return call.inputs.query[name]
+    declared = next((p for p in call.operation.parameters
+                     if p.name == name and p.location == "query"), None)
+    return declared.schema.get("default", fallback) if declared else fallback
+
+
+def _declares_query(operation: Operation, name: str) -> bool:
+    return any(p.name == name and p.location == "query" for p in operation.parameters)
+
+
+def _response_schema(operation: Operation, status: int) -> dict[str, Any]:
+    response = operation.response_for(status)
+    media = response.media.get("application/json") if response else None
+    return media.schema if media else {}

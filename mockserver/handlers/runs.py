@@ -1,0 +1,134 @@
+"""A lifecycle's create, poll and synchronous operations: they start, read and finish runs.
+
+Bodies are built from the contract's own examples, with the run's id, status and echoed input
+written in at the places the lifecycle description names.
+"""
+
+from __future__ import annotations
+
+import uuid
+from functools import partial
+from typing import Any
+
+import contracts
+from contracts import pointers
+from contracts.extensions import Lifecycle
+from mockserver.engine.call import ApiError, Call, Handler, Reply
+from mockserver.engine.contract import Contract, Operation
+from mockserver.engine.lifecycle import Run, advance, fingerprint, finish, make_plan, seeded_random
+from mockserver.storage import keys
+
+__all__ = ["lifecycle_handler", "poll_run", "run_body", "start_run"]
+
+
+def lifecycle_handler(contract: Contract, operation: Operation) -> Handler | None:
+    """The handler of a lifecycle's create, synchronous or poll operation; None for others."""
+    for role, lifecycle in operation.lifecycle_roles:
+        if role == "create":
+            return partial(start_run, lifecycle=lifecycle, synchronous=False)
+        if role == "synchronous":
+            return partial(start_run, lifecycle=lifecycle, synchronous=True)
+        if role == "poll":
+            return partial(poll_run, lifecycle=lifecycle,
+                           link=contracts.link_parameters(contract.document, lifecycle))
+    return None
+
+
+def start_run(call: Call, *, lifecycle: Lifecycle, synchronous: bool) -> Reply:
+    """Create a run whose plan (outcome, duration) is fixed now; answer its first view."""
+    vendor = call.vendor
+    wanted = vendor.scenarios.take(vendor.name, lifecycle.resource) or call.prefer
+    request = {"path": call.inputs.path, "query": call.inputs.query, "body": call.inputs.body}
+    uploads = [fingerprint(upload.filename, upload.data.hex()) for upload in call.inputs.uploads]
+    rng = seeded_random(vendor.seed, vendor.name, call.operation.id, request, uploads)
+    run = Run(vendor=vendor.name, resource=lifecycle.resource, id=str(uuid.uuid4()),
+              owner=call.identity, created_at=call.now,
+              plan=make_plan(lifecycle, vendor.timing, wanted, rng),
+              state=lifecycle.initial, request=request)
+    if vendor.start is not None:
+        run.data = vendor.start(call, run, rng)
+    if synchronous:
+        run = finish(run, run.plan.outcome, call.now, _failure_reason(run, lifecycle))
+    vendor.store.put(keys.RUNS, run.key, run.model_dump())
+    status = call.operation.success_status()
+    if synchronous:
+        return Reply(status, run_body(call, lifecycle, run, call.operation))
+    body = call.operation.example(status) or {}
+    pointers.put(body, lifecycle.id.create, run.id)
+    pointers.put(body, lifecycle.status.create, run.state)
+    if vendor.view is not None:
+        body = vendor.view(call, lifecycle, run, body)
+    return Reply(status, body)
+
+
+def poll_run(call: Call, *, lifecycle: Lifecycle, link: dict[str, str]) -> Reply:
+    """The run as of now; `link`: the poll's path parameters as the create's link fills them."""
+    vendor = call.vendor
+    run_id = next(call.inputs.path[name] for name, expression in link.items()
+                  if expression == f"$response.body#{lifecycle.id.create}")
+    key = keys.run_key(vendor.name, run_id)
+    stored = vendor.store.get(keys.RUNS, key)
+    run = Run.model_validate(stored) if stored else None
+    if run is None or run.owner != call.identity or not _same_parent(call, run, link):
+        raise ApiError(404, f"No {lifecycle.resource} {run_id!r} here")
+    seen = run if run.state in lifecycle.terminal else _polled(lifecycle, run, call.now)
+    if seen is not run and (run.plan.polls is not None or seen.state != run.state):
+        # Only a poll that changes a live run writes, atomically: a GET stays a read otherwise.
+        updated = vendor.store.update(keys.RUNS, key, lambda current: _polled(
+            lifecycle, Run.model_validate(current), call.now).model_dump())
+        seen = Run.model_validate(updated)
+    return Reply(call.operation.success_status(),
+                 run_body(call, lifecycle, seen, call.operation))
+
+
+def _polled(lifecycle: Lifecycle, run: Run, now: float) -> Run:
+    """The run as one more poll at `now` finds it."""
+    counted = run.model_copy(update={"polls": run.polls + 1})
+    moved = advance(counted, lifecycle, now)
+    if moved.state == lifecycle.failure and moved.reason is None:
+        moved.reason = _failure_reason(moved, lifecycle)
+    return moved
+
+
+def run_body(call: Call, lifecycle: Lifecycle, run: Run, operation: Operation) -> Any:
+    """The poll view of a run: the contract's example for its state, made true for this run."""
+    status = operation.success_status()
+    poll = call.vendor.contract.operations[lifecycle.poll]
+    body = operation.example(status, lifecycle.status.poll, run.state)
+    if body is None:
+        body = poll.example(poll.success_status(), lifecycle.status.poll, run.state) or {}
+    pointers.put(body, lifecycle.id.poll, run.id)
+    pointers.put(body, lifecycle.status.poll, run.state)
+    for echo in lifecycle.echo:
+        value = pointers.evaluate(echo.expression, run.request)
+        parent = pointers.get(body, pointers.parent(echo.response), None)
+        if not isinstance(parent, dict):
+            continue  # e.g. a result that is still null while the run is going
+        if value is pointers.MISSING and echo.has_default:
+            pointers.put(body, echo.response, echo.default)
+        elif value is pointers.MISSING:
+            pointers.remove(body, echo.response)
+        else:
+            pointers.put(body, echo.response, value)
+    rule = lifecycle.fields.get(run.state)
+    for pointer in rule.absent if rule else []:
+        pointers.remove(body, pointer)
+    if call.vendor.view is not None:
+        body = call.vendor.view(call, lifecycle, run, body)
+    return body
+
+
+def _same_parent(call: Call, run: Run, link: dict[str, str]) -> bool:
+    """A run is only found under the same parent ids (e.g. workflow) it was created under."""
+    for name, expression in link.items():
+        if expression.startswith("$request."):
+            expected = pointers.evaluate(expression, run.request)
+            if expected is not pointers.MISSING and call.inputs.path.get(name) != expected:
+                return False
+    return True
+
+
+def _failure_reason(run: Run, lifecycle: Lifecycle) -> str | None:
+    if run.plan.outcome != lifecycle.failure:
+        return None
+    return "The workflow failed while processing the input (simulated failure)"

@@ -1,0 +1,36 @@
+"""Every store key the mock writes, named in one place so no two parts can disagree on one."""
+
+from __future__ import annotations
+
+__all__ = [
+    "CLOCK",
+    "CONTROL",
+    "DOWNLOADS",
+    "FAULTS",
+    "RUNS",
+    "SCENARIOS",
+    "TOKENS",
+    "records",
+    "run_key",
+]
+
+RUNS = "run"
+"""Runs of every lifecycle, keyed by `run_key`."""
+TOKENS = "token"
+"""Issued OAuth2 access tokens, keyed by the token itself."""
+DOWNLOADS = "download"
+"""Signed download links, keyed by the link's secret."""
+CONTROL = "control"
+CLOCK = (CONTROL, "clock")
+FAULTS = (CONTROL, "faults")
+SCENARIOS = (CONTROL, "scenarios")
+
+
+def run_key(vendor: str, run_id: str) -> str:
+    """Run ids are only unique per vendor."""
+    return f"{vendor}:{run_id}"
+
+
+def records(vendor: str, resource: str) -> str:
+    """The kind under which one vendor's records of one resource are stored."""
+    return f"record:{vendor}:{resource}"

@@ -1,0 +1,173 @@
+"""A handle a test drives one mock with: its clock, how runs end, faults, and what clients sent.
+
+It works on the `Mock` object itself, so the same calls steer in-process interception and a live
+server of that mock alike. The pytest plugin gives each test one (`vendor_mock`); `intercept()`
+exposes one as `.handle`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from unittest.mock import patch
+
+from mockserver.config import FaultKind
+from mockserver.engine.faults import FaultRule
+from mockserver.engine.journal import JournalEntry
+from mockserver.engine.lifecycle import Run
+from mockserver.engine.scenarios import Scenario
+from mockserver.mock import Mock
+from mockserver.storage import JOURNAL_LIMIT
+
+__all__ = ["ContractViolation", "MockHandle", "describe"]
+
+
+class ContractViolation(AssertionError):
+    """A client sent requests that break the vendor's contract, and the test did not expect it."""
+
+
+class MockHandle:
+    """Drives one `Mock` from a test: clock, scenarios, faults, and the journal's verdicts."""
+
+    def __init__(self, mock: Mock) -> None:
+        self.mock = mock
+        self._expected: set[int] = set()
+
+    def reset(self) -> None:
+        """Forget every token, run, fault and journal entry; the clock runs real time again."""
+        self.mock.reset()
+        self._expected.clear()
+
+    # -- the clock ---------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.mock.clock.now()
+
+    def advance(self, seconds: float) -> float:
+        """Move the mock's clock forward: runs progress and tokens age by that much."""
+        return self.mock.clock.advance(seconds)
+
+    def freeze(self) -> float:
+        return self.mock.clock.freeze()
+
+    def resume(self) -> float:
+        return self.mock.clock.resume()
+
+    @contextmanager
+    def virtual_sleep(self) -> Iterator[None]:
+        """Freeze the clock and make `time.sleep(s)` move it by `s` instead of waiting, so a
+        client's poll loop goes through a run's whole lifecycle at once."""
+        self.mock.clock.freeze()
+
+        def sleep(seconds: float) -> None:
+            if seconds < 0:
+                raise ValueError("sleep length must be non-negative")
+            self.mock.clock.advance(seconds)
+
+        with patch.object(time, "sleep", sleep):
+            yield
+
+    def expire_tokens(self) -> float:
+        """Move the clock past the lifetime of every token issued so far, so the next call with
+        one gets a 401; runs move on by the same time. Returns the seconds advanced."""
+        lifetimes = [endpoint.lifetime_seconds for runtime in self.mock.vendors.values()
+                     if (endpoint := runtime.contract.token_endpoint) is not None]
+        if not lifetimes:
+            raise LookupError("no vendor this mock serves issues expiring tokens")
+        self.advance(max(lifetimes))
+        return max(lifetimes)
+
+    # -- runs --------------------------------------------------------------------------------
+
+    def force_next(self, outcome: str | None = None, *, vendor: str | None = None,
+                   resource: str | None = None, polls: int | None = None,
+                   seconds: float | None = None, count: int = 1) -> None:
+        """Make the next `count` runs end in `outcome` (`completed`, `failed` or a terminal
+        state's name), after `polls` polls or `seconds` of mock time, whatever clients ask."""
+        self.mock.queue(Scenario(vendor=vendor, resource=resource, outcome=outcome, polls=polls,
+                                 seconds=seconds, count=count))
+
+    def force(self, run_id: str, state: str, *, vendor: str | None = None) -> Run:
+        """Put an existing run in `state` now (a terminal run cannot be moved)."""
+        return self.mock.force(vendor or self.run(run_id).vendor, run_id, state)
+
+    def runs(self, vendor: str | None = None) -> list[Run]:
+        return self.mock.runs(vendor)
+
+    def run(self, run_id: str, *, vendor: str | None = None) -> Run:
+        if vendor is not None:
+            return self.mock.run(vendor, run_id)
+        found = [run for run in self.mock.runs() if run.id == run_id]
+        if not found:
+            raise LookupError(f"no run {run_id!r}")
+        return found[0]
+
+    # -- faults ------------------------------------------------------------------------------
+
+    def fault(self, *kinds: FaultKind, vendor: str | None = None, operation: str | None = None,
+              nth: int | None = None, after: int = 0, times: int | None = None,
+              rate: float = 1.0, retry_after: int = 1, latency_ms: int = 800) -> FaultRule:
+        """Inject a fault into matching requests (`operation` is an operationId, e.g.
+        `getWorkflowExecution`); `nth=3` fails exactly the third one."""
+        if nth is not None:
+            if after or times is not None:
+                raise ValueError("give nth, or after/times, not both")
+            after, times = nth - 1, 1
+        rule = FaultRule(kinds=list(kinds), vendor=vendor, operation=operation, after=after,
+                         times=times, rate=rate, retry_after=retry_after, latency_ms=latency_ms)
+        self.mock.faults.add(rule)
+        return rule
+
+    # -- what clients sent -------------------------------------------------------------------
+
+    def journal(self, *, vendor: str | None = None, operation: str | None = None
+                ) -> list[JournalEntry]:
+        """Every vendor request so far, oldest first, each with the contract's verdict."""
+        return [entry for _, entry in self._recorded()
+                if vendor in (None, entry.vendor) and operation in (None, entry.operation)]
+
+    def violations(self) -> list[JournalEntry]:
+        """Requests that broke the contract and were not expected to."""
+        return [entry for seq, entry in self._recorded()
+                if entry.verdict == "violates" and seq not in self._expected]
+
+    @contextmanager
+    def expect_violations(self, match: str | None = None) -> Iterator[list[JournalEntry]]:
+        """Requests made inside may break the contract, and at least one must (one whose broken
+        rule matches the regex `match`, if given); yields the list of them once the block ends."""
+        start = max((seq for seq, _ in self._recorded()), default=0)
+        caught: list[JournalEntry] = []
+        yield caught
+        found = [(seq, entry) for seq, entry in self._recorded()
+                 if seq > start and entry.verdict == "violates"]
+        self._expected.update(seq for seq, _ in found)
+        caught.extend(entry for _, entry in found)
+        rules = [rule for entry in caught for rule in entry.violations]
+        if not caught or (match and not any(re.search(match, rule) for rule in rules)):
+            wanted = f" breaking a rule matching {match!r}" if match else ""
+            seen = f"; broken rules seen: {rules}" if rules else ""
+            raise ContractViolation(f"expected a request{wanted}, none was sent{seen}")
+
+    def check_contract(self) -> None:
+        """Raise ContractViolation naming every broken rule of unexpected violating requests."""
+        unexpected = self.violations()
+        if unexpected:
+            raise ContractViolation(describe(unexpected))
+
+    def _recorded(self) -> list[tuple[int, JournalEntry]]:
+        return [(value["seq"], JournalEntry.model_validate(value))
+                for value in self.mock.store.journal(JOURNAL_LIMIT)]
+
+
+def describe(entries: list[JournalEntry]) -> str:
+    """One paragraph per request: what was sent and which rules of the contract it broke."""
+    lines = [f"{len(entries)} request(s) broke the vendor's contract:"]
+    for entry in entries:
+        lines.append(f"  {entry.method} {entry.path} ({entry.vendor} "
+                     f"{entry.operation or 'unknown operation'}) -> {entry.status}")
+        lines += [f"    broke {rule}" for rule in entry.violations]
+    lines.append("If the test means to send them, wrap the calls in `expect_violations()` or "
+                 "mark the test `@pytest.mark.mock_allows_violations`.")
+    return "\n".join(lines)

@@ -1,0 +1,128 @@
+"""Request helpers shared by the tests: transports (in-process, over a socket) and the
+vendors' most used calls, so that test modules never import each other."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from werkzeug.serving import make_server
+
+from mockserver import Mock, create_app
+
+TESTS = Path(__file__).parent
+"""The tests folder: shared fixtures files live below it."""
+
+
+@dataclass
+class Result:
+    status: int
+    headers: Any
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+class InProcess:
+    """Requests through Flask's test client: no socket, exceptions propagate."""
+
+    def __init__(self, mock: Mock) -> None:
+        app = create_app(mock=mock)
+        app.testing = True
+        self.client = app.test_client()
+        self.base = ""
+
+    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
+                json: Any = None, data: Any = None, files: list[tuple] | None = None) -> Result:
+        kwargs: dict[str, Any] = {"headers": headers or {}}
+        if json is not None:
+            kwargs["json"] = json
+        if files is not None:
+            form: dict[str, Any] = dict(data or {})
+            for field, (name, content, content_type) in files:
+                form.setdefault(field, []).append((io.BytesIO(content), name, content_type))
+            kwargs["data"], kwargs["content_type"] = form, "multipart/form-data"
+        elif data is not None:
+            kwargs["data"] = data
+        response = self.client.open(path, method=method, **kwargs)
+        return Result(response.status_code, response.headers, response.get_data())
+
+
+class OverSocket:
+    """Requests with `requests` to the app served on a free loopback port."""
+
+    def __init__(self, mock: Mock) -> None:
+        self.server = make_server("127.0.0.1", 0, create_app(mock=mock), threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,),
+                                       daemon=True)
+        self.thread.start()
+        self.base = f"http://127.0.0.1:{self.server.server_port}"
+        self.session = requests.Session()
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Result:
+        response = self.session.request(method, self.base + path, timeout=10, **kwargs)
+        return Result(response.status_code, response.headers, response.content)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.session.close()
+
+
+# -- Further AI -----------------------------------------------------------------------------
+
+TOKEN = "/further/api/v1/oauth2/access_token"
+EXECUTIONS = "/further/api/v1/workflow-builder/workflows/{workflow}/executions"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n2 0 obj << /Type /Page >> endobj\n%%EOF"
+
+
+def token(api, client_id="YOUR_CLIENT_ID", secret="YOUR_CLIENT_SECRET") -> dict[str, str]:
+    result = api.request("POST", TOKEN, json={"client_id": client_id, "client_secret": secret})
+    assert result.status == 200, result.text
+    return {"Authorization": f"Bearer {result.json()['access_token']}"}
+
+
+def trigger(api, headers, workflow="wf-1", files=None, metadata=None, prefer=None):
+    data = {"metadata": json.dumps(metadata)} if metadata is not None else None
+    extra = {"Prefer": prefer} if prefer else {}
+    return api.request("POST", EXECUTIONS.format(workflow=workflow), headers={**headers, **extra},
+                       files=files or [("files", ("policy.pdf", PDF, "application/pdf"))],
+                       data=data)
+
+
+def poll(api, headers, execution_id, workflow="wf-1"):
+    return api.request("GET", f"{EXECUTIONS.format(workflow=workflow)}/{execution_id}",
+                       headers=headers)
+
+
+# -- Phinite --------------------------------------------------------------------------------
+
+KEY = {"Authorization": "Bearer workspace_api_key"}
+OTHER = {"Authorization": "Bearer other_workspace_api_key"}
+PAYLOAD = {"message": "start the task", "user_variables": {"key1": "value1", "key2": "value2"}}
+
+
+def sync(api, environment="DEV", payload=PAYLOAD, headers=KEY, prefer=None):
+    extra = {"Prefer": prefer} if prefer else {}
+    return api.request("POST", f"/phinite/api/v1/ai/trigger/ws-1/tr-1/{environment}",
+                       headers={**headers, **extra}, json=payload)
+
+
+def start(api, environment="DEV", payload=PAYLOAD, headers=KEY, prefer=None):
+    extra = {"Prefer": prefer} if prefer else {}
+    return api.request("POST", f"/phinite/api/v1/ai/trigger/start/ws-1/tr-1/{environment}",
+                       headers={**headers, **extra}, json=payload)
+
+
+def status(api, workflow_id, headers=KEY, workspace="ws-1"):
+    return api.request("GET", f"/phinite/api/v1/ai/trigger/status/{workspace}/{workflow_id}",
+                       headers=headers)

@@ -1,0 +1,73 @@
+"""The lifecycle engine's pure parts: how a run is planned and where it is at a moment."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from contracts.extensions import Lifecycle
+from mockserver.config import Timing
+from mockserver.engine.lifecycle import Plan, Run, advance, force, make_plan, outcome_state, route
+from mockserver.engine.preferences import Preferences
+
+LIFECYCLE = Lifecycle.model_validate({
+    "resource": "job", "create": "createJob", "poll": "getJob", "link": "GetJob",
+    "id": {"create": "/id", "poll": "/id"}, "status": {"create": "/status", "poll": "/status"},
+    "states": ["queued", "running", "done", "failed"], "initial": "queued",
+    "terminal": ["done", "failed"], "success": "done", "failure": "failed",
+    "transitions": {"queued": ["running", "failed"], "running": ["done", "failed"]},
+})
+
+
+def run(plan: Plan, **changes: object) -> Run:
+    return Run(vendor="v", resource="job", id="r1", owner=None, created_at=1000.0, plan=plan,
+               state="queued").model_copy(update=changes)
+
+
+def test_aliases_and_terminal_names_map_to_states_and_typos_map_to_nothing() -> None:
+    assert outcome_state(LIFECYCLE, "completed") == "done"
+    assert outcome_state(LIFECYCLE, "FAILURE") == "failed"
+    assert outcome_state(LIFECYCLE, "Done") == "done"
+    assert outcome_state(LIFECYCLE, "don") is None
+
+
+def test_a_plan_takes_the_request_over_the_defaults() -> None:
+    rng = random.Random(0)
+    timing = Timing(min_seconds=2, max_seconds=2, polls=None)
+    assert make_plan(LIFECYCLE, timing, Preferences(), rng) == Plan(outcome="done", seconds=2.0)
+    wanted = Preferences(outcome="failed", polls=3)
+    assert make_plan(LIFECYCLE, timing, wanted, rng) == Plan(outcome="failed", polls=3)
+    assert make_plan(LIFECYCLE, Timing(failure_rate=1.0), Preferences(), rng).outcome == "failed"
+
+
+def test_the_route_is_the_longest_allowed_path_to_the_outcome() -> None:
+    assert route(LIFECYCLE, "done") == ["queued", "running", "done"]
+    assert route(LIFECYCLE, "failed") == ["queued", "running", "failed"]
+
+
+@pytest.mark.parametrize(("elapsed", "state"), [(0, "queued"), (4.9, "queued"),
+                                                (5.0, "running"), (9.9, "running"),
+                                                (10.0, "done"), (1e6, "done")])
+def test_state_at_a_moment_follows_the_route_over_the_planned_time(elapsed: float,
+                                                                   state: str) -> None:
+    assert advance(run(Plan(outcome="done", seconds=10)), LIFECYCLE, 1000 + elapsed).state == state
+
+
+def test_state_by_polls_and_a_terminal_state_never_changes() -> None:
+    planned = run(Plan(outcome="failed", polls=2))
+    assert advance(planned.model_copy(update={"polls": 1}), LIFECYCLE, 1000).state == "running"
+    ended = advance(planned.model_copy(update={"polls": 2}), LIFECYCLE, 1000)
+    assert ended.state == "failed" and ended.finished_at == 1000
+    assert advance(ended, LIFECYCLE, 5000) is ended
+
+
+def test_forcing_pins_a_live_state_and_refuses_to_move_a_terminal_one() -> None:
+    pinned = force(run(Plan(outcome="done", seconds=1)), LIFECYCLE, "running", 1000)
+    assert pinned.pinned and advance(pinned, LIFECYCLE, 9999).state == "running"
+    failed = force(pinned, LIFECYCLE, "failed", 1001)
+    assert failed.state == "failed" and failed.reason
+    with pytest.raises(ValueError, match="terminal states never change"):
+        force(failed, LIFECYCLE, "done", 1002)
+    with pytest.raises(ValueError, match="not a state"):
+        force(pinned, LIFECYCLE, "exploded", 1002)
