@@ -6,11 +6,13 @@ contract whose extensions do not parse is rejected here rather than misread late
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 __all__ = [
+    "CursorPaging",
+    "DemoCredentials",
     "Echo",
     "ErrorFormat",
     "Extensions",
@@ -23,6 +25,8 @@ __all__ = [
     "Resource",
     "ResourceId",
     "Resources",
+    "RunList",
+    "RunTimestamps",
     "Timestamps",
     "ValidationStyle",
     "Vendor",
@@ -40,9 +44,10 @@ class _Extension(BaseModel):
 class Vendor(_Extension):
     """Who the contract describes (`x-vendor`): the id the mock serves it under."""
 
-    id: str
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", description="Lower-case letters, digits, "
+                    "`-` and `_`: the vendor's name in URLs (`/<id>/...`) and in the control API.")
     name: str
-    sources: list[str]
+    sources: list[str] = Field(default_factory=list)
 
 
 class ValidationStyle(_Extension):
@@ -98,6 +103,55 @@ class Echo(_Extension):
         return self.request if self.request.startswith("$") else f"$request.body#{self.request}"
 
 
+class Pagination(_Extension):
+    """Offset paging as the vendor names it: query parameters and the page block."""
+
+    style: Literal["offset"] = "offset"
+    limit: str = "limit"
+    offset: str = "offset"
+    block: str = Field(description="JSON pointer to the pagination block in a list body.")
+    fields: dict[Literal["total", "limit", "offset", "has_more"], str]
+
+
+class CursorPaging(_Extension):
+    """Cursor paging: each page links the next and previous pages by URL, the position being
+    an opaque query parameter (`?cursor=...`)."""
+
+    style: Literal["cursor"]
+    cursor: str = Field("cursor", description="The query parameter that carries the position.")
+    limit: str | None = Field(None, description="The page-size query parameter, if any.")
+    page_size: int = Field(100, ge=1, description="Items per page when no limit is sent.")
+    next: str = Field("/next", description="JSON pointer to the next page's URL (null at the end).")
+    previous: str = Field("/previous", description="JSON pointer to the previous page's URL.")
+
+
+def _paging_style(value: Any) -> str:
+    """Offset paging is the default: contracts written before cursors name no style."""
+    if isinstance(value, dict):
+        return str(value.get("style", "offset"))
+    return str(getattr(value, "style", "offset"))
+
+
+Paging = Annotated[Annotated[Pagination, Tag("offset")] | Annotated[CursorPaging, Tag("cursor")],
+                   Discriminator(_paging_style)]
+
+
+class RunList(_Extension):
+    """An operation that lists a lifecycle's runs, newest first."""
+
+    operation: str
+    items: str = Field(description="JSON pointer to the array of runs in the list body.")
+    paging: Paging | None = None
+
+
+class RunTimestamps(_Extension):
+    """JSON pointers to a run's timestamps in its bodies, stamped from the mock's clock."""
+
+    created: str | None = None
+    started: str | None = Field(None, description="When it left its initial state (else null).")
+    finished: str | None = Field(None, description="When it reached a terminal state (else null).")
+
+
 class Lifecycle(_Extension):
     """A long-running resource: how it is created, polled, and which states it may pass through."""
 
@@ -118,17 +172,28 @@ class Lifecycle(_Extension):
     fields: dict[str, FieldRule] = Field(default_factory=dict)
     echo: list[Echo] = Field(default_factory=list)
     max_seconds: float | None = None
+    timestamps: RunTimestamps = Field(default_factory=RunTimestamps)
+    urls: dict[str, str] = Field(
+        default_factory=dict, description="JSON pointer -> URL template (`{base_url}`, `{id}`): "
+        "links in a run's bodies that the client follows, pointing back at the server.")
+    cancel: str | None = Field(None, description="operationId that cancels a live run.")
+    cancelled: str | None = Field(None, description="The terminal state a cancelled run is in.")
+    conflict: int = Field(409, description="The status cancelling a terminal run answers.")
+    listing: RunList | None = Field(None, alias="list", description="The runs' list operation.")
 
     @model_validator(mode="after")
     def _states_are_declared(self) -> Lifecycle:
         declared = set(self.states)
         named = {self.initial, self.success, self.failure, *self.terminal, *self.fields}
+        if self.cancelled is not None:
+            named.add(self.cancelled)
         for source, targets in self.transitions.items():
             named.add(source)
             named.update(targets)
         unknown = named - declared
         if unknown:
-            raise ValueError(f"lifecycle names undeclared states: {sorted(unknown)}")
+            raise ValueError(f"lifecycle names undeclared states: {sorted(unknown)}; "
+                             f"its states are {self.states}")
         if self.initial in self.terminal:
             raise ValueError("the initial state cannot be terminal")
         if not {self.success, self.failure} <= set(self.terminal):
@@ -136,6 +201,10 @@ class Lifecycle(_Extension):
         for state in self.terminal:
             if self.transitions.get(state):
                 raise ValueError(f"terminal state {state!r} has outgoing transitions")
+        if (self.cancel is None) != (self.cancelled is None):
+            raise ValueError("cancel and cancelled go together: the operation and its state")
+        if self.cancelled is not None and self.cancelled not in self.terminal:
+            raise ValueError(f"cancelled state {self.cancelled!r} must be terminal")
         return self
 
     def successors(self, state: str) -> list[str]:
@@ -214,21 +283,22 @@ class Resource(_Extension):
         return {role: getattr(self, role) for role in roles if getattr(self, role)}
 
 
-class Pagination(_Extension):
-    """Offset paging as the vendor names it: query parameters and the page block."""
-
-    limit: str = "limit"
-    offset: str = "offset"
-    block: str = Field(description="JSON pointer to the pagination block in a list body.")
-    fields: dict[Literal["total", "limit", "offset", "has_more"], str]
 
 
 class Resources(_Extension):
     """Everything `x-resources` declares: the stored resources and how lists page."""
 
     description: str = ""
-    pagination: Pagination | None = None
+    pagination: Paging | None = None
     items: dict[str, Resource] = Field(default_factory=dict)
+
+
+class DemoCredentials(_Extension):
+    """Credentials anyone may use against a mock of this contract (`x-demo-credentials`), shown
+    in its banner and docs; a configuration's own credentials replace them."""
+
+    clients: dict[str, str] = Field(default_factory=dict, description="client_id -> secret")
+    keys: list[str] = Field(default_factory=list, description="Static bearer tokens / API keys.")
 
 
 class Extensions(BaseModel):
@@ -238,6 +308,7 @@ class Extensions(BaseModel):
     error_format: ErrorFormat
     lifecycles: dict[str, Lifecycle]
     resources: Resources = Field(default_factory=Resources)
+    demo_credentials: DemoCredentials | None = None
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Extensions:
@@ -253,4 +324,5 @@ class Extensions(BaseModel):
             error_format=ErrorFormat.model_validate(document["x-error-format"]),
             lifecycles=lifecycles,
             resources=resources,
+            demo_credentials=document.get("x-demo-credentials"),
         )

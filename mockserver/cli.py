@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 import yaml
-from pydantic import ValidationError
 
 import contracts
 from mockserver.config import MockConfig
@@ -49,7 +48,7 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
         from mockserver.mock import Mock
 
         mock = Mock(config.model_copy(update={"store": "memory"}))  # workers open the real store
-    except (ValidationError, LookupError, OSError, yaml.YAMLError) as error:
+    except (ValueError, LookupError, OSError, yaml.YAMLError) as error:
         raise click.UsageError(str(error)) from error
     if config.store == "memory" and workers > 1:
         click.echo("note: the in-memory store is per process; using 1 worker", err=True)
@@ -65,6 +64,9 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
             click.echo(f"      client_id={client_id}  client_secret={secret}")
         for key in credentials.keys:
             click.echo(f"      Authorization: Bearer {key}")
+        if runtime.contract.security_schemes and not (credentials.clients or credentials.keys):
+            click.echo("      no credentials: every secured request gets 401. Declare "
+                       "`x-demo-credentials` in the contract or `credentials` in --config")
     click.echo(f"  Control API  {base}/__mock__/")
     sys.stdout.flush()
     from mockserver.web import server
@@ -72,6 +74,25 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
 
     server.run(lambda: create_app(config), host=host, port=port, workers=workers,
                     threads=threads)
+
+
+@main.command("lint")
+@click.argument("contract_names", metavar="CONTRACT...", nargs=-1, required=True)
+def lint(contract_names: tuple[str, ...]) -> None:
+    """Check CONTRACT(s) (names or paths) for authoring mistakes; exit 2 if any has one."""
+    failed = False
+    for name in contract_names:
+        try:
+            problems = contracts.lint(name)
+        except LookupError as error:
+            problems = [contracts.Problem(place=name, message=str(error).strip("'\""))]
+        for problem in problems:
+            click.echo(f"{name}: {problem}", err=True)
+        if not problems:
+            click.echo(f"{name}: ok")
+        failed = failed or bool(problems)
+    if failed:
+        sys.exit(2)
 
 
 @main.command("contracts")

@@ -11,7 +11,7 @@ from typing import Any
 
 import contracts
 from contracts.extensions import Lifecycle
-from mockserver.config import MockConfig
+from mockserver.config import Credentials, MockConfig
 from mockserver.engine.auth import Authenticator
 from mockserver.engine.behaviour import Behaviour
 from mockserver.engine.call import VendorContext
@@ -46,14 +46,23 @@ class Mock:
         self.vendors: dict[str, VendorPipeline] = {}
         for name in names:
             contract = Contract(name)
-            behaviour = own.get(contract.vendor) or behaviour_for(contract.vendor)
-            self.vendors[contract.vendor] = self._pipeline(contract, behaviour)
+            if contract.vendor in self.vendors:
+                raise ValueError(f"two contracts name the vendor {contract.vendor!r} "
+                                 f"(x-vendor.id); the second is {name!r}: give each its own id")
+            # A vendor module is bound to the shipped contract it was written for, never to a
+            # user's contract whose id happens to match.
+            module = behaviour_for(contract.vendor) if contracts.shipped(name) else Behaviour()
+            self.vendors[contract.vendor] = self._pipeline(contract,
+                                                           own.get(contract.vendor) or module)
         if self.store.get(*keys.FAULTS) is None:
             self._install_default_faults()
 
     def _pipeline(self, contract: Contract, behaviour: Behaviour) -> VendorPipeline:
         name = contract.vendor
-        credentials = self.config.credentials.get(name, behaviour.demo)
+        declared = contract.extensions.demo_credentials
+        demo = Credentials(clients=declared.clients, keys=declared.keys) if declared \
+            else behaviour.demo
+        credentials = self.config.credentials.get(name, demo)
         settings = self.config.vendor_settings.get(name, {})
         context = VendorContext(
             name=name, contract=contract,

@@ -159,10 +159,10 @@ def test_architecture_names_exactly_the_modules_there_are() -> None:
 
 
 PUBLIC_API = {
-    "contracts": {"DEFAULT_TOKEN_LIFETIME", "METHODS", "ErrorFormat", "Extensions", "Lifecycle",
-                  "Resource", "TokenEndpoint", "available", "extensions", "is_below",
-                  "lifecycles", "link_parameters", "load", "operations", "path", "resolve_refs",
-                  "token_endpoint"},
+    "contracts": {"ContractError", "DEFAULT_TOKEN_LIFETIME", "ErrorFormat", "Extensions",
+                  "Lifecycle", "METHODS", "Problem", "Resource", "TokenEndpoint", "available",
+                  "check", "extensions", "is_below", "lifecycles", "link_parameters", "lint",
+                  "load", "operations", "path", "resolve_refs", "shipped", "token_endpoint"},
     "mockserver": {"ApiError", "Behaviour", "Call", "ContractViolation", "Credentials",
                    "FaultRule", "Faults", "Intercepted", "JournalEntry", "LiveServer", "Mock",
                    "MockConfig", "MockHandle", "Reply", "ResponseContractError", "Run",

@@ -109,6 +109,7 @@ class Contract:
 
     def __init__(self, name: str) -> None:
         self.name = name
+        contracts.check(name)  # an author's mistake is named here, not met as a 500 later
         self.document = contracts.load(name)
         self.extensions = Extensions.from_document(contracts.load(name, resolve=False))
         self.server_url: str = self.document["servers"][0]["url"].rstrip("/")
@@ -127,9 +128,13 @@ class Contract:
                               methods=[method.upper()]))
         self.url_map = Map(rules, strict_slashes=False, merge_slashes=False)
         for lifecycle in self.extensions.lifecycles.values():
-            for role, operation_id in [("create", lifecycle.create), ("poll", lifecycle.poll)] + [
-                ("synchronous", op) for op in lifecycle.synchronous
-            ]:
+            roles = [("create", lifecycle.create), ("poll", lifecycle.poll),
+                     *(("synchronous", op) for op in lifecycle.synchronous)]
+            if lifecycle.cancel is not None:
+                roles.append(("cancel", lifecycle.cancel))
+            if lifecycle.listing is not None:
+                roles.append(("list", lifecycle.listing.operation))
+            for role, operation_id in roles:
                 self.operations[operation_id].lifecycle_roles.append((role, lifecycle))
 
     @property

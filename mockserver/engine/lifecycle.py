@@ -55,6 +55,8 @@ class Run(BaseModel):
     state: str
     polls: int = 0
     pinned: bool = False
+    started_at: float | None = None
+    """When the run was first seen out of its initial state."""
     finished_at: float | None = None
     reason: str | None = None
     request: dict[str, Any] = Field(default_factory=dict)
@@ -142,17 +144,23 @@ def advance(run: Run, lifecycle: Lifecycle, now: float) -> Run:
                       f"The run exceeded the maximum of {limit:g} seconds")
     path = route(lifecycle, run.plan.outcome)
     done = progress(run, now)
-    if done >= 1.0:
-        return finish(run, run.plan.outcome, now, None)
-    reached = path[min(int(done * (len(path) - 1)), len(path) - 2)]
-    if run.state in path and path.index(reached) < path.index(run.state):
+    reached = path[-1] if done >= 1.0 else path[min(int(done * (len(path) - 1)), len(path) - 2)]
+    if run.state in path and path.index(reached) <= path.index(run.state):
         return run
-    return run.model_copy(update={"state": reached})
+    if not lifecycle.can_move(run.state, reached):
+        # Time jumped past states the contract does not let the run skip: one step per look.
+        reached = path[path.index(run.state) + 1] if run.state in path else reached
+    if reached in lifecycle.terminal:
+        return finish(run, reached, now, None)
+    started = run.started_at if run.started_at is not None else now
+    return run.model_copy(update={"state": reached, "started_at": started})
 
 
 def finish(run: Run, state: str, now: float, reason: str | None) -> Run:
     """The run in a terminal state from now on."""
-    return run.model_copy(update={"state": state, "finished_at": now, "reason": reason})
+    started = run.started_at if run.started_at is not None else now
+    return run.model_copy(update={"state": state, "finished_at": now, "reason": reason,
+                                  "started_at": started})
 
 
 def force(run: Run, lifecycle: Lifecycle, state: str, now: float) -> Run:

@@ -28,7 +28,7 @@ from mockserver.engine.validation import Inputs, UnsupportedMediaType, Violation
 from mockserver.engine.wire import WireResponse
 from mockserver.storage import keys
 
-__all__ = ["VendorPipeline"]
+__all__ = ["VendorPipeline", "declared_status"]
 
 
 _ROUTE_CACHE_SIZE = 4096
@@ -63,11 +63,14 @@ class VendorPipeline:
         identity: str | None = None
         fault: Fault | None = None
         prefer_header = request.environ.get("HTTP_PREFER")
+        answered = False  # by a handler, rather than refused on the way
         try:
             operation, path_params = self.route(request.method, path)
-            fault = self._faults.pick(self.name, operation.id, read[keys.FAULTS])
+            fault = _declared_fault(operation,
+                                    self._faults.pick(self.name, operation.id, read[keys.FAULTS]))
             reply, identity = self._answer(operation, path_params, request, prefix, now,
                                            known_tokens, fault, prefer_header, violations)
+            answered = True
         except ApiError as error:
             reply = self._error_reply(operation, error)
         if operation is not None and self._config.strict_responses:
@@ -81,7 +84,7 @@ class VendorPipeline:
             fault=fault.kind if fault else None, prefer=prefer_header, identity=identity,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
         ).model_dump_json())
-        if problems:
+        if problems and answered:  # a refusal the contract does not declare is its own gap
             raise ResponseContractError(
                 f"the mock's {reply.status} response to {request.method} {path} breaks the "
                 f"contract: {'; '.join(problems)}"
@@ -175,8 +178,9 @@ class VendorPipeline:
     def _error_reply(self, operation: Operation | None, error: ApiError) -> Reply:
         error_format = operation.error_format if operation else \
             self.contract.extensions.error_format
-        body = error_body(error_format, error.status, error.message, error.violations)
-        return Reply(error.status, body, error.headers)
+        status = declared_status(operation, error.status) if operation else error.status
+        body = error_body(error_format, status, error.message, error.violations)
+        return Reply(status, body, error.headers)
 
 
 def _rejection_status(operation: Operation, violations: list[Violation]) -> int:
@@ -187,6 +191,33 @@ def _rejection_status(operation: Operation, violations: list[Violation]) -> int:
     if only_path and not operation.declares(status) and operation.declares(404):
         return 404
     return status
+
+
+_FALLBACKS = {429: (503,), 503: (429, 500), 500: (503,), 413: (400, 422), 415: (400, 422)}
+
+
+def declared_status(operation: Operation, status: int) -> int:
+    """`status` if the operation declares it, else the nearest status it does declare (its
+    validation status for a refusal, another of the same class), so the mock never answers
+    what its contract does not list; `status` itself when nothing of its class is declared."""
+    if operation.declares(status):
+        return status
+    validation = operation.error_format.validation.status
+    near = _FALLBACKS.get(status, ()) + ((validation, 400, 422) if status < 500 else ())
+    same_class = sorted(int(code) for code in operation.responses
+                        if code.isdigit() and code[0] == str(status)[0])
+    return next((s for s in (*near, *same_class) if operation.declares(s)), status)
+
+
+def _declared_fault(operation: Operation, fault: Fault | None) -> Fault | None:
+    """A fault as the operation can show it: an injected status it does not declare becomes one
+    it does, and is dropped when it declares none of that kind."""
+    if fault is None or fault.kind == "latency":
+        return fault
+    status = declared_status(operation, int(fault.kind))
+    if not operation.declares(status) or status not in (429, 500, 503):
+        return None
+    return fault.model_copy(update={"kind": str(status)})
 
 
 def _apply_fault(fault: Fault, operation: Operation) -> None:

@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-__all__ = ["NO_PREFERENCES", "PreferenceError", "Preferences", "parse_prefer"]
+__all__ = [
+    "NO_PREFERENCES",
+    "PreferenceError",
+    "Preferences",
+    "parse_prefer",
+    "vendor_preferences",
+]
 
 
 class PreferenceError(ValueError):
@@ -39,6 +45,17 @@ class Preferences(BaseModel):
 
 
 NO_PREFERENCES = Preferences()
+
+
+def vendor_preferences(header: str | None) -> str | None:
+    """What is left of a `Prefer` header without the mock's own preferences (None if nothing),
+    so that a contract declaring `Prefer` itself never sees them."""
+    if not header:
+        return header
+    kept = [item.strip() for item in header.replace(";", ",").split(",")
+            if item.strip() and item.strip().partition("=")[0].strip().lower()
+            not in Preferences.model_fields]
+    return ", ".join(kept) or None
 
 
 def parse_prefer(header: str | None) -> Preferences:

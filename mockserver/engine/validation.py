@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Request
 
 from mockserver.engine.contract import MediaType, Operation
+from mockserver.engine.preferences import vendor_preferences
 
 __all__ = [
     "Inputs",
@@ -123,7 +124,10 @@ def _raw_parameter(location: str, name: str, request: Request, path_params: dict
             return request.args.getlist(name)
         return request.args[name]
     if location == "header":
-        return request.headers.get(name)
+        value = request.headers.get(name)
+        # The mock's own preferences ride in Prefer beside the vendor's (`wait=5`): the
+        # contract judges only the vendor's part.
+        return vendor_preferences(value) if name.lower() == "prefer" else value
     return request.cookies.get(name)
 
 

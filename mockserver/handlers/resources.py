@@ -19,6 +19,7 @@ from contracts import pointers
 from contracts.extensions import Resource
 from mockserver.engine.call import ApiError, Call, Handler, Reply
 from mockserver.engine.contract import Contract, Operation
+from mockserver.handlers.paging import page
 from mockserver.storage import keys
 
 __all__ = [
@@ -147,21 +148,12 @@ def list_records(call: Call, resource: Resource) -> Reply:
                for value in call.vendor.store.values(_kind(call, resource))]
     mine = [r.fields for r in records if r.owner == call.identity]
     selected = [fields for fields in mine if _passes(call, resource, fields)]
-    pagination = call.vendor.contract.extensions.resources.pagination
     status = call.operation.success_status()
     schema = _response_schema(call.operation, status)
     item_schema = (pointers.subschema(schema, resource.envelope) or {}).get("items", {})
     body: dict[str, Any] = {}
-    page = selected
-    if pagination is not None and _declares_query(call.operation, pagination.limit):
-        limit = int(_query(call, pagination.limit, len(selected)))
-        offset = int(_query(call, pagination.offset, 0))
-        page = selected[offset:offset + limit]
-        block = {pagination.fields["total"]: len(selected), pagination.fields["limit"]: limit,
-                 pagination.fields["offset"]: offset,
-                 pagination.fields["has_more"]: offset + len(page) < len(selected)}
-        pointers.put(body, pagination.block, block)
-    pointers.put(body, resource.envelope, [project(fields, item_schema) for fields in page])
+    shown = page(call, selected, call.vendor.contract.extensions.resources.pagination, body)
+    pointers.put(body, resource.envelope, [project(fields, item_schema) for fields in shown])
     return Reply(status, body)
 
 
@@ -215,18 +207,6 @@ def _passes(call: Call, resource: Resource, fields: dict[str, Any]) -> bool:
         elif value != wanted:
             return False
     return True
-
-
-def _query(call: Call, name: str, fallback: Any) -> Any:
-    if name in call.inputs.query:
-        return call.inputs.query[name]
-    declared = next((p for p in call.operation.parameters
-                     if p.name == name and p.location == "query"), None)
-    return declared.schema.get("default", fallback) if declared else fallback
-
-
-def _declares_query(operation: Operation, name: str) -> bool:
-    return any(p.name == name and p.location == "query" for p in operation.parameters)
 
 
 def _response_schema(operation: Operation, status: int) -> dict[str, Any]:

@@ -6,9 +6,12 @@ written in at the places the lifecycle description names.
 
 from __future__ import annotations
 
+import random
 import uuid
 from functools import partial
 from typing import Any
+
+import rstr
 
 import contracts
 from contracts import pointers
@@ -16,21 +19,33 @@ from contracts.extensions import Lifecycle
 from mockserver.engine.call import ApiError, Call, Handler, Reply
 from mockserver.engine.contract import Contract, Operation
 from mockserver.engine.lifecycle import Run, advance, fingerprint, finish, make_plan, seeded_random
+from mockserver.handlers.paging import page
+from mockserver.handlers.resources import timestamp
 from mockserver.storage import keys
 
-__all__ = ["lifecycle_handler", "poll_run", "run_body", "start_run"]
+__all__ = [
+    "cancel_run",
+    "lifecycle_handler",
+    "list_runs",
+    "new_run_id",
+    "poll_run",
+    "run_body",
+    "start_run",
+]
 
 
 def lifecycle_handler(contract: Contract, operation: Operation) -> Handler | None:
-    """The handler of a lifecycle's create, synchronous or poll operation; None for others."""
+    """The handler of a lifecycle's create, synchronous, poll, cancel or list operation."""
     for role, lifecycle in operation.lifecycle_roles:
-        if role == "create":
-            return partial(start_run, lifecycle=lifecycle, synchronous=False)
-        if role == "synchronous":
-            return partial(start_run, lifecycle=lifecycle, synchronous=True)
+        if role in ("create", "synchronous"):
+            return partial(start_run, lifecycle=lifecycle, synchronous=role == "synchronous")
+        link = contracts.link_parameters(contract.document, lifecycle)
         if role == "poll":
-            return partial(poll_run, lifecycle=lifecycle,
-                           link=contracts.link_parameters(contract.document, lifecycle))
+            return partial(poll_run, lifecycle=lifecycle, link=link)
+        if role == "cancel":
+            return partial(cancel_run, lifecycle=lifecycle, link=link)
+        if role == "list":
+            return partial(list_runs, lifecycle=lifecycle)
     return None
 
 
@@ -41,7 +56,7 @@ def start_run(call: Call, *, lifecycle: Lifecycle, synchronous: bool) -> Reply:
     request = {"path": call.inputs.path, "query": call.inputs.query, "body": call.inputs.body}
     uploads = [fingerprint(upload.filename, upload.data.hex()) for upload in call.inputs.uploads]
     rng = seeded_random(vendor.seed, vendor.name, call.operation.id, request, uploads)
-    run = Run(vendor=vendor.name, resource=lifecycle.resource, id=str(uuid.uuid4()),
+    run = Run(vendor=vendor.name, resource=lifecycle.resource, id=new_run_id(call, lifecycle),
               owner=call.identity, created_at=call.now,
               plan=make_plan(lifecycle, vendor.timing, wanted, rng),
               state=lifecycle.initial, request=request)
@@ -56,21 +71,27 @@ def start_run(call: Call, *, lifecycle: Lifecycle, synchronous: bool) -> Reply:
     body = call.operation.example(status) or {}
     pointers.put(body, lifecycle.id.create, run.id)
     pointers.put(body, lifecycle.status.create, run.state)
+    _fill(call, lifecycle, run, body)
     if vendor.view is not None:
         body = vendor.view(call, lifecycle, run, body)
     return Reply(status, body)
 
 
+def new_run_id(call: Call, lifecycle: Lifecycle) -> str:
+    """A fresh id of the form the contract declares for runs (its `pattern`, else a UUID)."""
+    response = call.operation.response_for(call.operation.success_status())
+    media = response.media.get("application/json") if response else None
+    schema = pointers.subschema(media.schema, lifecycle.id.create) if media else None
+    pattern = (schema or {}).get("pattern")
+    if pattern:
+        return str(rstr.Rstr(random.Random(uuid.uuid4().int)).xeger(pattern))
+    return str(uuid.uuid4())
+
+
 def poll_run(call: Call, *, lifecycle: Lifecycle, link: dict[str, str]) -> Reply:
     """The run as of now; `link`: the poll's path parameters as the create's link fills them."""
     vendor = call.vendor
-    run_id = next(call.inputs.path[name] for name, expression in link.items()
-                  if expression == f"$response.body#{lifecycle.id.create}")
-    key = keys.run_key(vendor.name, run_id)
-    stored = vendor.store.get(keys.RUNS, key)
-    run = Run.model_validate(stored) if stored else None
-    if run is None or run.owner != call.identity or not _same_parent(call, run, link):
-        raise ApiError(404, f"No {lifecycle.resource} {run_id!r} here")
+    key, run = _find_run(call, lifecycle, link)
     seen = run if run.state in lifecycle.terminal else _polled(lifecycle, run, call.now)
     if seen is not run and (run.plan.polls is not None or seen.state != run.state):
         # Only a poll that changes a live run writes, atomically: a GET stays a read otherwise.
@@ -79,6 +100,61 @@ def poll_run(call: Call, *, lifecycle: Lifecycle, link: dict[str, str]) -> Reply
         seen = Run.model_validate(updated)
     return Reply(call.operation.success_status(),
                  run_body(call, lifecycle, seen, call.operation))
+
+
+def cancel_run(call: Call, *, lifecycle: Lifecycle, link: dict[str, str]) -> Reply:
+    """Move a live run to the cancelled state; a run that has ended answers the conflict."""
+    key, _ = _find_run(call, lifecycle, link)
+    cancelled = lifecycle.cancelled or lifecycle.failure
+    ended: list[Run] = []
+
+    def change(current: dict[str, Any] | None) -> dict[str, Any] | None:
+        run = advance(Run.model_validate(current), lifecycle, call.now)
+        if run.state in lifecycle.terminal:
+            ended.append(run)
+            return None
+        return finish(run, cancelled, call.now, "Cancelled by the client").model_dump()
+
+    updated = call.vendor.store.update(keys.RUNS, key, change)
+    if ended:
+        raise ApiError(lifecycle.conflict, f"The {lifecycle.resource} {ended[0].id!r} has "
+                                           f"already ended ({ended[0].state}); it cannot be "
+                                           "cancelled")
+    return Reply(call.operation.success_status(),
+                 run_body(call, lifecycle, Run.model_validate(updated), call.operation))
+
+
+def list_runs(call: Call, *, lifecycle: Lifecycle) -> Reply:
+    """The caller's runs of this lifecycle, newest first, paged as the contract says."""
+    vendor, listing = call.vendor, lifecycle.listing
+    assert listing is not None  # only list operations get this handler
+    mine = [Run.model_validate(value) for value in vendor.store.values(keys.RUNS)]
+    mine = [advance(run, lifecycle, call.now) for run in reversed(mine)
+            if run.vendor == vendor.name and run.resource == lifecycle.resource
+            and run.owner == call.identity]
+    status = call.operation.success_status()
+    body = call.operation.example(status) or {}
+    shown = page(call, mine, listing.paging, body)
+    poll = vendor.contract.operations[lifecycle.poll]
+    pointers.put(body, listing.items, [run_body(call, lifecycle, run, poll) for run in shown])
+    return Reply(status, body)
+
+
+def _find_run(call: Call, lifecycle: Lifecycle, link: dict[str, str]) -> tuple[str, Run]:
+    """The caller's run the path names: 404 for an unknown id, another tenant's, or one under
+    another parent."""
+    id_parameter = next(name for name, expression in link.items()
+                        if expression == f"$response.body#{lifecycle.id.create}")
+    path = call.inputs.path
+    run_id = path.get(id_parameter)
+    if run_id is None and len(path) == 1:
+        run_id = next(iter(path.values()))
+    key = keys.run_key(call.vendor.name, str(run_id))
+    stored = call.vendor.store.get(keys.RUNS, key)
+    run = Run.model_validate(stored) if stored else None
+    if run is None or run.owner != call.identity or not _same_parent(call, run, link):
+        raise ApiError(404, f"No {lifecycle.resource} {run_id!r} here")
+    return key, run
 
 
 def _polled(lifecycle: Lifecycle, run: Run, now: float) -> Run:
@@ -99,6 +175,17 @@ def run_body(call: Call, lifecycle: Lifecycle, run: Run, operation: Operation) -
         body = poll.example(poll.success_status(), lifecycle.status.poll, run.state) or {}
     pointers.put(body, lifecycle.id.poll, run.id)
     pointers.put(body, lifecycle.status.poll, run.state)
+    _fill(call, lifecycle, run, body)
+    rule = lifecycle.fields.get(run.state)
+    for pointer in rule.absent if rule else []:
+        pointers.remove(body, pointer)
+    if call.vendor.view is not None:
+        body = call.vendor.view(call, lifecycle, run, body)
+    return body
+
+
+def _fill(call: Call, lifecycle: Lifecycle, run: Run, body: Any) -> None:
+    """Make an example body this run's: echoed input, timestamps, links back at the server."""
     for echo in lifecycle.echo:
         value = pointers.evaluate(echo.expression, run.request)
         parent = pointers.get(body, pointers.parent(echo.response), None)
@@ -110,12 +197,14 @@ def run_body(call: Call, lifecycle: Lifecycle, run: Run, operation: Operation) -
             pointers.remove(body, echo.response)
         else:
             pointers.put(body, echo.response, value)
-    rule = lifecycle.fields.get(run.state)
-    for pointer in rule.absent if rule else []:
-        pointers.remove(body, pointer)
-    if call.vendor.view is not None:
-        body = call.vendor.view(call, lifecycle, run, body)
-    return body
+    stamps = lifecycle.timestamps
+    for pointer, moment in ((stamps.created, run.created_at), (stamps.started, run.started_at),
+                            (stamps.finished, run.finished_at)):
+        if pointer and isinstance(pointers.get(body, pointers.parent(pointer), None), dict):
+            pointers.put(body, pointer, None if moment is None else timestamp(moment))
+    for pointer, template in lifecycle.urls.items():
+        if isinstance(pointers.get(body, pointers.parent(pointer), None), dict):
+            pointers.put(body, pointer, template.format(base_url=call.base_url, id=run.id))
 
 
 def _same_parent(call: Call, run: Run, link: dict[str, str]) -> bool:

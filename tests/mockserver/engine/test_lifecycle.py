@@ -47,11 +47,20 @@ def test_the_route_is_the_longest_allowed_path_to_the_outcome() -> None:
 
 
 @pytest.mark.parametrize(("elapsed", "state"), [(0, "queued"), (4.9, "queued"),
-                                                (5.0, "running"), (9.9, "running"),
-                                                (10.0, "done"), (1e6, "done")])
+                                                (5.0, "running"), (9.9, "running")])
 def test_state_at_a_moment_follows_the_route_over_the_planned_time(elapsed: float,
                                                                    state: str) -> None:
     assert advance(run(Plan(outcome="done", seconds=10)), LIFECYCLE, 1000 + elapsed).state == state
+
+
+def test_a_jump_of_the_clock_never_skips_a_state_the_contract_does_not_let_it_skip() -> None:
+    first = advance(run(Plan(outcome="done", seconds=10)), LIFECYCLE, 1e6)
+    assert first.state == "running" and first.started_at == 1e6
+    second = advance(first, LIFECYCLE, 1e6 + 1)
+    assert second.state == "done" and second.finished_at == 1e6 + 1
+    direct = LIFECYCLE.model_copy(update={"transitions": {"queued": ["running", "done"],
+                                                          "running": ["done", "failed"]}})
+    assert advance(run(Plan(outcome="done", seconds=10)), direct, 1e6).state == "done"
 
 
 def test_state_by_polls_and_a_terminal_state_never_changes() -> None:

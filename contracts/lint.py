@@ -1,0 +1,287 @@
+"""A contract's author mistakes, each named with its place, before anything serves or checks it.
+
+OpenAPI validity first, then every `x-` extension against its model, then every operation id,
+pointer, link expression and state an extension names, and each lifecycle's consistency. The
+mock and the suite refuse a contract with problems (`check`); `mockserver lint` prints them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from openapi_spec_validator.validation import OpenAPIV31SpecValidator
+from pydantic import BaseModel, ValidationError
+
+from contracts import pointers
+from contracts.extensions import (
+    DemoCredentials,
+    ErrorFormat,
+    Lifecycle,
+    Resources,
+    Vendor,
+)
+from contracts.loading import path, resolve_refs
+from contracts.openapi import link_parameters, operations
+
+__all__ = ["ContractError", "Problem", "check", "lint", "lint_document"]
+
+_EXAMPLES = {
+    "servers": "servers: [{url: https://api.example.com/v1}]",
+    "x-vendor": "x-vendor: {id: example, name: Example API}",
+    "x-error-format": 'x-error-format: {body: {error: "{message}"}, validation: {status: 400}}',
+}
+
+
+class Problem(BaseModel):
+    """One mistake: where it is in the contract, and what is wrong there."""
+
+    place: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.place}: {self.message}"
+
+
+class ContractError(ValueError):
+    """A contract that cannot be served or checked, with every problem found in it."""
+
+    def __init__(self, name: str, problems: list[Problem]) -> None:
+        self.name = name
+        self.problems = problems
+        listed = "\n".join(f"  {problem}" for problem in problems)
+        super().__init__(f"contract {name!r} has {len(problems)} problem(s):\n{listed}")
+
+
+def check(name: str) -> None:
+    """Raise ContractError if the contract (a shipped name or a path) has problems."""
+    file = path(name).resolve()
+    problems = _lint_file(str(file), file.stat().st_mtime_ns)
+    if problems:
+        raise ContractError(name, list(problems))
+
+
+def lint(name: str) -> list[Problem]:
+    """Every problem of the contract (a shipped name or a path); empty when it is usable."""
+    file = path(name).resolve()
+    return list(_lint_file(str(file), file.stat().st_mtime_ns))
+
+
+@lru_cache(maxsize=64)
+def _lint_file(file: str, _mtime: int) -> tuple[Problem, ...]:
+    try:
+        document = yaml.safe_load(Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        return (Problem(place=Path(file).name, message=f"not readable as YAML: {error}"),)
+    return tuple(lint_document(document))
+
+
+def lint_document(document: Any) -> list[Problem]:
+    """Every problem of a contract given as its parsed (unresolved) document."""
+    if not isinstance(document, dict):
+        return [Problem(place="(document)", message="a contract is a YAML or JSON object")]
+    problems = _required(document)
+    if problems:
+        return problems
+    problems += _openapi(document)
+    if problems:
+        return problems  # the rest assumes a well-formed OpenAPI document
+    resolved = resolve_refs(document)
+    ids = [op.get("operationId") for _, _, op in operations(resolved)]
+    problems += [Problem(place=f"paths.{path}.{method}", message="no operationId; the mock "
+                         "and the suite name operations by it")
+                 for method, path, op in operations(resolved) if not op.get("operationId")]
+    for duplicate in sorted({i for i in ids if i and ids.count(i) > 1}):
+        problems.append(Problem(place=f"operationId {duplicate}", message="used twice"))
+    known = {i for i in ids if i}
+    problems += _model(document, "x-vendor", Vendor)
+    problems += _model(document, "x-error-format", ErrorFormat)
+    problems += _model(document, "x-demo-credentials", DemoCredentials, optional=True)
+    for name, body in (document.get("x-lifecycles") or {}).items():
+        problems += _lifecycle(resolved, name, body, known)
+    if "x-resources" in document:
+        problems += _resources(resolved, document["x-resources"], known)
+    return problems
+
+
+def _required(document: dict[str, Any]) -> list[Problem]:
+    problems = []
+    if not str(document.get("openapi", "")).startswith("3.1"):
+        problems.append(Problem(place="openapi", message="must be 3.1.x (`openapi: 3.1.0`)"))
+    servers = document.get("servers")
+    if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict) \
+            or not servers[0].get("url"):
+        problems.append(Problem(place="servers", message="missing: the mock serves the vendor at "
+                                f"its first server URL, e.g. `{_EXAMPLES['servers']}`"))
+    for key in ("x-vendor", "x-error-format"):
+        if key not in document:
+            problems.append(Problem(place=key, message=f"missing, e.g. `{_EXAMPLES[key]}` "
+                                    "(contracts/EXTENSIONS.md)"))
+    if not isinstance(document.get("paths"), dict) or not document["paths"]:
+        problems.append(Problem(place="paths", message="missing or empty"))
+    return problems
+
+
+def _openapi(document: dict[str, Any]) -> list[Problem]:
+    found = []
+    for error in OpenAPIV31SpecValidator(document).iter_errors():
+        place = ".".join(str(part) for part in error.absolute_path) or "(document)"
+        found.append(Problem(place=place, message=error.message))
+        if len(found) >= 20:
+            break
+    return found
+
+
+def _model(document: dict[str, Any], key: str, model: type[BaseModel], *,
+           optional: bool = False) -> list[Problem]:
+    if optional and key not in document:
+        return []
+    try:
+        model.model_validate(document.get(key))
+    except ValidationError as error:
+        return _validation_problems(key, error)
+    return []
+
+
+def _validation_problems(place: str, error: ValidationError) -> list[Problem]:
+    return [Problem(place=".".join([place, *(str(part) for part in e["loc"])]),
+                    message=e["msg"]) for e in error.errors(include_url=False)]
+
+
+def _did_you_mean(wanted: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(wanted, sorted(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else f"; operations: {', '.join(sorted(known))}"
+
+
+def _operation(resolved: dict[str, Any], operation_id: str) -> tuple[str, dict[str, Any]]:
+    for _, where, operation in operations(resolved):
+        if operation.get("operationId") == operation_id:
+            return where, operation
+    raise LookupError(operation_id)
+
+
+def _success_schema(operation: dict[str, Any]) -> dict[str, Any] | None:
+    for status, response in operation.get("responses", {}).items():
+        if str(status).startswith("2"):
+            media = response.get("content", {}).get("application/json")
+            return media.get("schema", {}) if media else None
+    return None
+
+
+def _lifecycle(resolved: dict[str, Any], name: str, body: Any,
+               known: set[str]) -> list[Problem]:
+    place = f"x-lifecycles.{name}"
+    try:
+        lifecycle = Lifecycle.model_validate({**(body or {}), "resource": name})
+    except ValidationError as error:
+        return _validation_problems(place, error)
+    problems = []
+    roles = {"create": lifecycle.create, "poll": lifecycle.poll, "cancel": lifecycle.cancel,
+             **{f"synchronous.{i}": op for i, op in enumerate(lifecycle.synchronous)}}
+    if lifecycle.listing is not None:
+        roles["list.operation"] = lifecycle.listing.operation
+    for role, operation_id in roles.items():
+        if operation_id is not None and operation_id not in known:
+            problems.append(Problem(place=f"{place}.{role}", message=f"no operation "
+                                    f"{operation_id!r}{_did_you_mean(operation_id, known)}"))
+    for state in lifecycle.unreachable_from_terminal():
+        problems.append(Problem(place=f"{place}.transitions", message=f"no terminal state can "
+                                f"be reached from {state!r}"))
+    if problems:
+        return problems
+    _, create = _operation(resolved, lifecycle.create)
+    poll_path, poll = _operation(resolved, lifecycle.poll)
+    create_schema, poll_schema = _success_schema(create), _success_schema(poll)
+    if poll_schema is None:
+        return [Problem(place=f"{place}.poll", message=f"{lifecycle.poll} has no 2xx "
+                        "application/json response: a poll must show the run")]
+    if create_schema is None:
+        return [Problem(place=f"{place}.create", message=f"{lifecycle.create} has no 2xx "
+                        "application/json response carrying the new run's id")]
+    problems += _link(resolved, lifecycle, place, poll_path, poll)
+    checks = [("id.create", lifecycle.id.create, create_schema),
+              ("status.create", lifecycle.status.create, create_schema),
+              ("id.poll", lifecycle.id.poll, poll_schema),
+              ("status.poll", lifecycle.status.poll, poll_schema)]
+    checks += [(f"fields.{state}", pointer, poll_schema)
+               for state, rule in lifecycle.fields.items()
+               for pointer in [*rule.present, *rule.absent]]
+    checks += [(f"echo.{i}.response", echo.response, poll_schema)
+               for i, echo in enumerate(lifecycle.echo)]
+    checks += [(f"urls.{pointer}", pointer, poll_schema) for pointer in lifecycle.urls]
+    stamps = lifecycle.timestamps
+    checks += [(f"timestamps.{key}", pointer, poll_schema)
+               for key, pointer in (("created", stamps.created), ("started", stamps.started),
+                                    ("finished", stamps.finished)) if pointer]
+    for where, pointer, schema in checks:
+        if pointers.subschema(schema, pointer) is None:
+            problems.append(Problem(place=f"{place}.{where}", message=f"{pointer!r} is not a "
+                                    "place the response schema declares"))
+    status_schema = pointers.subschema(poll_schema, lifecycle.status.poll) or {}
+    if "enum" in status_schema and set(status_schema["enum"]) != set(lifecycle.states):
+        problems.append(Problem(place=f"{place}.states", message=f"the poll's status enum "
+                                f"{status_schema['enum']} differs from states "
+                                f"{lifecycle.states}"))
+    if lifecycle.cancel is not None:
+        _, cancel = _operation(resolved, lifecycle.cancel)
+        if str(lifecycle.conflict) not in cancel.get("responses", {}):
+            problems.append(Problem(place=f"{place}.conflict", message=f"{lifecycle.cancel} "
+                                    f"does not declare {lifecycle.conflict}, the answer for a "
+                                    "run that has ended"))
+    if lifecycle.listing is not None:
+        _, listed = _operation(resolved, lifecycle.listing.operation)
+        schema = _success_schema(listed) or {}
+        items = pointers.subschema(schema, lifecycle.listing.items)
+        if items is None or items.get("type") != "array":
+            problems.append(Problem(place=f"{place}.list.items",
+                                    message=f"{lifecycle.listing.items!r} is not an array in "
+                                    "the list's response schema"))
+    return problems
+
+
+def _link(resolved: dict[str, Any], lifecycle: Lifecycle, place: str, poll_path: str,
+          poll: dict[str, Any]) -> list[Problem]:
+    try:
+        parameters = link_parameters(resolved, lifecycle)
+    except LookupError:
+        return [Problem(place=f"{place}.link", message=f"no link {lifecycle.link!r} in the "
+                        f"responses of {lifecycle.create}")]
+    problems = []
+    declared = [*resolved["paths"][poll_path].get("parameters", []),
+                *poll.get("parameters", [])]
+    wanted = {p["name"] for p in declared if p.get("in") == "path"}
+    for missing in sorted(wanted - set(parameters)):
+        problems.append(Problem(place=f"{place}.link", message=f"the link does not fill the "
+                                f"poll's path parameter {missing!r}"))
+    id_expression = f"$response.body#{lifecycle.id.create}"
+    if id_expression not in parameters.values():
+        problems.append(Problem(place=f"{place}.link", message=f"no link parameter is "
+                                f"{id_expression!r}: the poll must be reached by the run's id"))
+    for parameter, expression in parameters.items():
+        if not str(expression).startswith(("$request.path.", "$request.query.",
+                                           "$request.header.", "$request.body",
+                                           "$response.body")):
+            problems.append(Problem(place=f"{place}.link.{parameter}", message=f"unsupported "
+                                    f"runtime expression {expression!r}"))
+    return problems
+
+
+def _resources(resolved: dict[str, Any], body: Any, known: set[str]) -> list[Problem]:
+    try:
+        resources = Resources.model_validate(body or {})
+    except ValidationError as error:
+        return _validation_problems("x-resources", error)
+    problems = []
+    for name, resource in resources.items.items():
+        place = f"x-resources.items.{name}"
+        for role, operation_id in resource.operations().items():
+            if operation_id not in known:
+                problems.append(Problem(place=f"{place}.{role}", message=f"no operation "
+                                        f"{operation_id!r}{_did_you_mean(operation_id, known)}"))
+        if resource.parent is not None and resource.parent.resource not in resources.items:
+            problems.append(Problem(place=f"{place}.parent.resource", message=f"no resource "
+                                    f"{resource.parent.resource!r}"))
+    return problems
