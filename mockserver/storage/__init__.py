@@ -1,16 +1,27 @@
-"""Where the mock keeps its state: one small interface, two implementations."""
+"""Where the mock keeps its state: one small interface, three implementations."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
-from mockserver.storage.base import Store
+from mockserver.storage.base import Store, StoreUnavailable
 from mockserver.storage.memory import MemoryStore
+from mockserver.storage.redis import RedisStore
 from mockserver.storage.sqlite import SQLiteStore
 
-__all__ = ["MemoryStore", "SQLiteStore", "Store", "open_store"]
+__all__ = ["MemoryStore", "RedisStore", "SQLiteStore", "Store", "StoreUnavailable",
+           "is_redis_url", "open_store"]
 
 
-def open_store(where: Literal["memory"] | Path) -> Store:
-    return MemoryStore() if where == "memory" else SQLiteStore(Path(where))
+def is_redis_url(where: str | Path) -> bool:
+    return isinstance(where, str) and where.startswith(("redis://", "rediss://"))
+
+
+def open_store(where: str | Path) -> Store:
+    """'memory', a Redis URL (`redis://HOST:PORT/DB`, `rediss://...`, `?prefix=NAME`) or the
+    path of a SQLite file."""
+    if where == "memory":
+        return MemoryStore()
+    if is_redis_url(where):
+        return RedisStore.from_url(str(where))
+    return SQLiteStore(Path(where))

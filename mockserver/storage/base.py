@@ -16,6 +16,12 @@ Value = dict[str, Any]
 JOURNAL_LIMIT = 5000
 
 
+class StoreUnavailable(Exception):
+    """The store cannot be reached (a Redis server down or cut off). Raised instead of the
+    client library's own errors so that the server can answer the vendor's 503, and the caller
+    can retry once the store is back."""
+
+
 def encode(value: Any) -> str:
     """A value's JSON text. pydantic-core's encoder and parser are several times faster than
     the `json` module's, and every poll decodes its run and token."""
