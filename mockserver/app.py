@@ -25,6 +25,7 @@ from mockserver.docs import docs_pages
 from mockserver.downloads import download_links
 from mockserver.engine import VendorRuntime, WireResponse
 from mockserver.mock import Mock
+from mockserver.storage import StoreUnavailable
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -50,6 +51,8 @@ def create_app(config: MockConfig | None = None, *, mock: Mock | None = None) ->
     def unexpected(error: Exception) -> tuple[Response, int]:
         if isinstance(error, HTTPException):
             return jsonify(error=error.description), error.code or 500
+        if isinstance(error, StoreUnavailable):
+            return jsonify(error=f"the mock's store is unreachable: {error}"), 503
         log.error("unhandled error: %s", "".join(traceback.format_exception(error)))
         return jsonify(mock_error=f"{type(error).__name__}: {error}"), 500
 
@@ -88,6 +91,8 @@ class VendorDispatch:
         request.max_content_length = self.mock.config.max_upload_bytes + 64 * 1024
         try:
             response = runtime.handle(request, prefix)
+        except StoreUnavailable:
+            response = runtime.unavailable(request, prefix)
         except Exception as error:
             if self.propagate():
                 raise
