@@ -53,7 +53,7 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
         raise click.UsageError(str(error)) from error
     if is_redis_url(config.store):
         try:  # here, once, rather than in every worker as it starts
-            RedisStore.from_url(str(config.store)).close()
+            RedisStore.from_url(str(config.store)).check()
         except (StoreUnavailable, ValueError) as error:  # unreachable, or a malformed URL
             click.echo(f"Error: {error}", err=True)
             sys.exit(2)

@@ -72,12 +72,13 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
     server.stop()
 
 
-def test_an_unreachable_redis_is_store_unavailable_from_the_start(own_redis):
+def test_an_unreachable_redis_is_store_unavailable_when_checked(own_redis):
     url = own_redis.url
     own_redis.stop()
     where = f"cannot reach Redis at 127.0.0.1:{own_redis.port}/0"
+    store = RedisStore.from_url(url)  # connects only when used
     with pytest.raises(StoreUnavailable, match=where):
-        RedisStore.from_url(url)
+        store.check()
 
 
 def test_a_lost_redis_is_store_unavailable_until_it_returns(own_redis):
@@ -124,3 +125,14 @@ def test_a_lost_redis_is_the_vendors_503_until_it_returns(api, own_redis):
     own_redis.start()
     assert api.request("POST", START, headers=KEY, json={"message": "hi"}).status == 202
     assert len(api.request("GET", "/__mock__/runs").json()) == 2
+
+
+def test_a_mock_started_while_redis_is_away_answers_503_until_it_returns(own_redis):
+    """As a gunicorn worker (re)started during an outage must: not fail to boot, which would
+    take the whole server down."""
+    own_redis.stop()
+    mock = Mock(MockConfig(contracts=["phinite"], store=own_redis.url))
+    api = InProcess(mock)
+    assert api.request("POST", START, headers=KEY, json={"message": "hi"}).status == 503
+    own_redis.start()
+    assert api.request("POST", START, headers=KEY, json={"message": "hi"}).status == 202

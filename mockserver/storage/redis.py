@@ -94,7 +94,8 @@ redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 
 class RedisStore:
     def __init__(self, client: redis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
-        """Check that Redis answers, so that a wrong URL fails here rather than mid-request."""
+        """Connects only when first used: a worker that starts while Redis is away still
+        starts, answers 503 meanwhile, and recovers with Redis."""
         self._redis = client
         self.prefix = prefix
         self._kinds = f"{prefix}:kinds"
@@ -107,8 +108,6 @@ class RedisStore:
         self._values = client.register_script(_VALUES)
         self._append = client.register_script(_APPEND)
         self._clear = client.register_script(_CLEAR)
-        with self._reaching():
-            client.ping()
 
     @classmethod
     def from_url(cls, url: str) -> RedisStore:
@@ -123,8 +122,11 @@ class RedisStore:
             socket_connect_timeout=_TIMEOUT_SECONDS, retry=_RETRY)
         return cls(client, prefix)
 
-    def close(self) -> None:
-        self._redis.close()
+    def check(self) -> None:
+        """Raise `StoreUnavailable` unless Redis answers: `serve` checks once before it starts,
+        so that a wrong URL is one clear error rather than a 503 on every request."""
+        with self._reaching():
+            self._redis.ping()
 
     @contextmanager
     def _reaching(self) -> Iterator[None]:
