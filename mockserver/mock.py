@@ -7,6 +7,7 @@ store behave as one server.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -21,7 +22,7 @@ from mockserver.faults import FaultInjector, FaultRule, default_rules
 from mockserver.journal import JournalEntry
 from mockserver.lifecycle import Run, advance, force, run_key
 from mockserver.scenarios import Preferences
-from mockserver.storage import open_store
+from mockserver.storage import StoreUnavailable, open_store
 from mockserver.vendors import behaviour_for
 
 _RUNS = "run"
@@ -51,8 +52,9 @@ class Mock:
             contract = Contract(name)
             self.vendors[contract.vendor] = VendorRuntime(self, contract,
                                                           behaviour_for(contract.vendor))
-        if self.store.get("control", "faults") is None:
-            self._install_default_faults()
+        with suppress(StoreUnavailable):  # a worker started while Redis is away: 503s until back
+            if self.store.get("control", "faults") is None:
+                self._install_default_faults()
 
     def _install_default_faults(self) -> None:
         self.faults.set_rules([FaultRule.model_validate(r)
