@@ -22,13 +22,18 @@ from pathlib import Path
 import pytest
 import redis
 
-__all__ = ["RedisServer", "redis_server_binary", "redis_server_fixture", "redis_url_fixture"]
+__all__ = ["RedisServer", "installed_redis_server", "redis_server_binary", "redis_server_fixture",
+           "redis_url_fixture"]
+
+
+def installed_redis_server() -> str | None:
+    debian = Path("/usr/bin/redis-server")
+    return shutil.which("redis-server") or (str(debian) if debian.exists() else None)
 
 
 def redis_server_binary() -> str:
     """The installed `redis-server`; skips the test, or fails it under CI, when there is none."""
-    found = shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
+    found = installed_redis_server()
     if found is None:
         message = "redis-server is not installed (Debian: apt-get install redis-server)"
         if os.environ.get("CI"):

@@ -12,6 +12,7 @@ import redis
 
 from mockserver import Mock, MockConfig
 from mockserver.storage import RedisStore, StoreUnavailable, open_store
+from tests import redis_server as redis_server_module
 from tests.conftest import InProcess, OverSocket
 from tests.redis_server import (  # noqa: F401
     RedisServer,
@@ -21,6 +22,16 @@ from tests.redis_server import (  # noqa: F401
 
 KEY = {"Authorization": "Bearer workspace_api_key"}
 START = "/phinite/api/v1/ai/trigger/start/ws/tr/DEV"
+
+
+def test_without_redis_server_its_tests_skip_but_under_ci_they_fail(monkeypatch):
+    monkeypatch.setattr(redis_server_module, "installed_redis_server", lambda: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="redis-server is not installed"):
+        redis_server_module.redis_server_binary()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the Redis tests"):
+        redis_server_module.redis_server_binary()
 
 
 def test_a_prefix_keeps_mocks_sharing_one_redis_apart(redis_server):
