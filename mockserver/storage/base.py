@@ -1,8 +1,9 @@
 """The storage interface every part of the mock goes through.
 
 Values are JSON-compatible dicts; the callers turn them into their pydantic models. `update` is
-the one read-modify-write primitive, atomic across threads and, for SQLite, across processes,
-so that two polls of the same run can never both see the state before the other's change.
+the one read-modify-write primitive, atomic across threads and, for SQLite, across processes
+(for Redis, across hosts), so that two polls of the same run can never both see the state before
+the other's change.
 """
 
 from __future__ import annotations
