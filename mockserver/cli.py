@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 import contracts
 from mockserver.config import MockConfig
-from mockserver.storage import RedisStore, StoreUnavailable, is_redis_url
+from mockserver.storage import RedisStore, StoreUnavailable, is_redis_url, shown
 from mockserver.wsgi_server import DEFAULT_THREADS, DEFAULT_WORKERS
 
 
@@ -61,7 +61,7 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
         click.echo("note: the in-memory store is per process; using 1 worker", err=True)
         workers = 1
     base = f"http://{host}:{port}"
-    click.echo(f"Mock server on {base}  (store: {config.store}, seed: {config.seed})")
+    click.echo(f"Mock server on {base}  (store: {shown(config.store)}, seed: {config.seed})")
     for name, runtime in mock.vendors.items():
         credentials = runtime.auth.credentials
         vendor_base = base + mock.mount_prefix(name)

@@ -172,6 +172,27 @@ def test_serve_exits_2_with_one_line_when_redis_is_unreachable(tmp_path):
         "Connection refused."]
 
 
+def test_serve_exits_2_with_one_line_when_redis_refuses_the_database(redis_server, tmp_path):
+    where = f"127.0.0.1:{redis_server.port}/99"
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "serve", "--store", f"redis://{where}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"Error: Redis at {where} refuses the mock: DB index is out of range"]
+
+
+def test_serve_does_not_print_the_redis_password(redis_server, tmp_path):
+    url = f"redis://default:s3cret@127.0.0.1:{redis_server.port}/0?prefix=test-password"
+    served = Served("phinite", "--store", url, cwd=tmp_path)
+    try:
+        start(served.base)
+    finally:
+        output = served.stop()
+    assert f"(store: redis://default:***@127.0.0.1:{redis_server.port}/0" in output
+    assert "s3cret" not in output
+
+
 def test_a_config_file_can_name_the_redis_store(redis_server, tmp_path):
     url = redis_server.unique_url()
     (tmp_path / "mock.yaml").write_text(f"store: '{url}'\n", encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mockserver.storage.base import Store, StoreUnavailable
 from mockserver.storage.memory import MemoryStore
@@ -10,11 +11,21 @@ from mockserver.storage.redis import RedisStore
 from mockserver.storage.sqlite import SQLiteStore
 
 __all__ = ["MemoryStore", "RedisStore", "SQLiteStore", "Store", "StoreUnavailable",
-           "is_redis_url", "open_store"]
+           "is_redis_url", "open_store", "shown"]
 
 
 def is_redis_url(where: str | Path) -> bool:
     return isinstance(where, str) and where.startswith(("redis://", "rediss://"))
+
+
+def shown(where: str | Path) -> str:
+    """Where the state is, fit for a log: a Redis URL's password is left out."""
+    if not is_redis_url(where):
+        return str(where)
+    parts = urlsplit(str(where))
+    if parts.password is None:
+        return str(where)
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
 
 
 def open_store(where: str | Path) -> Store:

@@ -124,19 +124,26 @@ class RedisStore:
 
     def check(self) -> None:
         """Raise `StoreUnavailable` unless Redis answers: `serve` checks once before it starts,
-        so that a wrong URL is one clear error rather than a 503 on every request."""
+        so that a wrong URL, password or database is one clear error rather than a 503 on
+        every request."""
         with self._reaching():
-            self._redis.ping()
+            try:
+                self._redis.ping()
+            except redis.ResponseError as error:  # e.g. a database number out of range
+                raise StoreUnavailable(f"Redis at {self._where()} refuses the mock: {error}") \
+                    from error
+
+    def _where(self) -> str:
+        """host:port/db, without the password the URL may hold."""
+        where = self._redis.connection_pool.connection_kwargs
+        return f"{where.get('host', 'localhost')}:{where.get('port', 6379)}/{where.get('db', 0)}"
 
     @contextmanager
     def _reaching(self) -> Iterator[None]:
         try:
             yield
         except (redis.ConnectionError, redis.TimeoutError) as error:
-            where = self._redis.connection_pool.connection_kwargs  # no password in the message
-            raise StoreUnavailable(
-                f"cannot reach Redis at {where.get('host', 'localhost')}:"
-                f"{where.get('port', 6379)}/{where.get('db', 0)}: {error}") from error
+            raise StoreUnavailable(f"cannot reach Redis at {self._where()}: {error}") from error
 
     def _value_key(self, kind: str, key: str) -> str:
         return f"{self.prefix}:v:{len(kind.encode())}:{kind}:{key}"
