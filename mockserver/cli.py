@@ -11,9 +11,10 @@ import yaml
 
 import contracts
 from mockserver.config import MockConfig
+from mockserver.storage import RedisStore, StoreUnavailable, is_redis_url, shown
 from mockserver.web.server import DEFAULT_THREADS, DEFAULT_WORKERS
 
-__all__ = ["build_config", "list_contracts", "main", "serve"]
+__all__ = ["build_config", "lint", "list_contracts", "main", "serve"]
 
 
 @click.group()
@@ -26,8 +27,9 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--seed", type=int, help="Seed for results, durations and faults (default 0).")
-@click.option("--store", help="SQLite file for state, or 'memory'. "
-              "[default: mockserver-state.sqlite3]")
+@click.option("--store", help="SQLite file for state, 'memory', or a Redis URL that several "
+              "replicas share: redis://HOST:PORT/DB or rediss://... (?prefix=NAME to keep "
+              "mocks sharing one Redis apart). [default: mockserver-state.sqlite3]")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False,
               path_type=Path), help="YAML file with any MockConfig setting.")
 @click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=int,
@@ -50,11 +52,17 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
         mock = Mock(config.model_copy(update={"store": "memory"}))  # workers open the real store
     except (ValueError, LookupError, OSError, yaml.YAMLError) as error:
         raise click.UsageError(str(error)) from error
+    if is_redis_url(config.store):
+        try:  # here, once, rather than in every worker as it starts
+            RedisStore.from_url(str(config.store)).check()
+        except (StoreUnavailable, ValueError) as error:  # unreachable, or a malformed URL
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(2)
     if config.store == "memory" and workers > 1:
         click.echo("note: the in-memory store is per process; using 1 worker", err=True)
         workers = 1
     base = f"http://{host}:{port}"
-    click.echo(f"Mock server on {base}  (store: {config.store}, seed: {config.seed})")
+    click.echo(f"Mock server on {base}  (store: {shown(config.store)}, seed: {config.seed})")
     for name, runtime in mock.vendors.items():
         credentials = runtime.vendor.auth.credentials
         vendor_base = base + mock.mount_prefix(name)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 __all__ = ["ALL_FAULT_KINDS", "Credentials", "Faults", "MockConfig", "Timing"]
 
 FaultKind = Literal["latency", "429", "500", "503"]
 ALL_FAULT_KINDS: tuple[FaultKind, ...] = ("latency", "429", "500", "503")
+RedisURL = Annotated[str, StringConstraints(pattern=r"^rediss?://")]
 
 
 class Credentials(BaseModel):
@@ -55,7 +56,12 @@ class MockConfig(BaseModel):
 
     contracts: list[str] = Field(default_factory=list, description="Vendors to serve; empty = all.")
     seed: int = 0
-    store: Literal["memory"] | Path = "memory"
+    store: Literal["memory"] | RedisURL | Path = Field(
+        "memory", union_mode="left_to_right",
+        description="'memory', a SQLite file, or a Redis URL shared by several replicas: "
+        "redis://HOST:PORT/DB or rediss://..., with ?prefix=NAME to keep apart several mocks "
+        "that share one Redis.",
+    )
     strict_responses: bool = Field(
         True, description="Check every response against the contract; a mismatch is a server error."
     )

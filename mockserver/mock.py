@@ -7,6 +7,7 @@ store behave as one server.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 import contracts
@@ -23,7 +24,7 @@ from mockserver.engine.lifecycle import Run, advance, force
 from mockserver.engine.pipeline import VendorPipeline
 from mockserver.engine.scenarios import Scenario, ScenarioQueue
 from mockserver.handlers import handlers_for
-from mockserver.storage import keys, open_store
+from mockserver.storage import StoreUnavailable, keys, open_store
 from mockserver.vendors import behaviour_for
 
 __all__ = ["Mock"]
@@ -54,8 +55,9 @@ class Mock:
             module = behaviour_for(contract.vendor) if contracts.shipped(name) else Behaviour()
             self.vendors[contract.vendor] = self._pipeline(contract,
                                                            own.get(contract.vendor) or module)
-        if self.store.get(*keys.FAULTS) is None:
-            self._install_default_faults()
+        with suppress(StoreUnavailable):  # a worker started while Redis is away: 503s until back
+            if self.store.get(*keys.FAULTS) is None:
+                self._install_default_faults()
 
     def _pipeline(self, contract: Contract, behaviour: Behaviour) -> VendorPipeline:
         name = contract.vendor

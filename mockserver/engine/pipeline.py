@@ -91,6 +91,16 @@ class VendorPipeline:
             )
         return response
 
+    def unavailable(self, request: Request, prefix: str) -> WireResponse:
+        """The vendor's own 503 while the store is out of reach; nothing is read or recorded."""
+        try:
+            operation: Operation | None = self.route(request.method, request.path[len(prefix):])[0]
+        except ApiError:
+            operation = None
+        error = ApiError(503, "Service temporarily unavailable: the mock's store is unreachable",
+                         headers={"Retry-After": "1"})
+        return WireResponse.of(self._error_reply(operation, error))
+
     def route(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
         """Match by the contract's paths; polls repeat one URL, so matches are remembered."""
         known = self._routes.get((method, path))

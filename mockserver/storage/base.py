@@ -1,8 +1,9 @@
 """The storage interface every part of the mock goes through.
 
 Values are JSON-compatible dicts; the callers turn them into their pydantic models. `update` is
-the one read-modify-write primitive, atomic across threads and, for SQLite, across processes,
-so that two polls of the same run can never both see the state before the other's change.
+the one read-modify-write primitive, atomic across threads and, for SQLite, across processes
+(for Redis, across hosts), so that two polls of the same run can never both see the state before
+the other's change.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ __all__ = ["JOURNAL_LIMIT", "Store", "decode", "encode"]
 
 Value = dict[str, Any]
 JOURNAL_LIMIT = 5000
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be reached (a Redis server down or cut off). Raised instead of the
+    client library's own errors so that the server can answer the vendor's 503, and the caller
+    can retry once the store is back."""
 
 
 def encode(value: Any) -> str:

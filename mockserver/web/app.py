@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from mockserver.config import MockConfig
 from mockserver.mock import Mock
+from mockserver.storage import StoreUnavailable
 from mockserver.web.control import control_api
 from mockserver.web.dispatch import VendorDispatch
 from mockserver.web.docs import docs_pages
@@ -41,6 +42,8 @@ def create_app(config: MockConfig | None = None, *, mock: Mock | None = None) ->
     def unexpected(error: Exception) -> tuple[Response, int]:
         if isinstance(error, HTTPException):
             return jsonify(error=error.description), error.code or 500
+        if isinstance(error, StoreUnavailable):
+            return jsonify(error=f"the mock's store is unreachable: {error}"), 503
         log.error("unhandled error: %s", "".join(traceback.format_exception(error)))
         return jsonify(mock_error=f"{type(error).__name__}: {error}"), 500
 

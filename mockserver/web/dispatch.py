@@ -19,6 +19,7 @@ from mockserver.engine.call import Reply
 from mockserver.engine.pipeline import VendorPipeline
 from mockserver.engine.wire import WireResponse
 from mockserver.mock import Mock
+from mockserver.storage import StoreUnavailable
 from mockserver.web.control import PREFIX as CONTROL_PREFIX
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ class VendorDispatch:
         request.max_content_length = self.mock.config.max_upload_bytes + 64 * 1024
         try:
             response = runtime.handle(request, prefix)
+        except StoreUnavailable:
+            response = runtime.unavailable(request, prefix)
         except Exception as error:
             if self.propagate():
                 raise

@@ -1,4 +1,8 @@
-"""Both stores keep the same promises: atomic updates, isolation of kinds, a bounded journal."""
+"""Every store keeps the same promises: atomic updates, isolation of kinds, a bounded journal.
+
+The contract tests run for memory, SQLite and Redis alike; those about several processes, for
+the two stores that several processes share.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,27 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.storage import MemoryStore, SQLiteStore, Store
+from mockserver.storage import SQLiteStore, Store, open_store
 from mockserver.storage.base import JOURNAL_LIMIT
+from tests.redis_server import redis_server_fixture  # noqa: F401
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def _where(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """What `open_store` is given for a backend; Redis only started when a test needs it."""
+    if backend == "redis":
+        return str(request.getfixturevalue("redis_server").unique_url())
+    return str(tmp_path / "s.sqlite3") if backend == "sqlite" else "memory"
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    return MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "s.sqlite3")
+    return open_store(_where(request.param, request, tmp_path))
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def shared(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a store lives that several processes open."""
+    return _where(request.param, request, tmp_path)
 
 
 def test_values_round_trip_and_are_copies(store):
@@ -48,22 +66,21 @@ def test_update_is_atomic_across_threads(store):
     assert store.get("counter", "c") == {"n": 800}
 
 
-def _increment_in_process(path: str, times: int) -> None:
-    increment(SQLiteStore(Path(path)), times)
+def _increment_in_process(where: str, times: int) -> None:
+    increment(open_store(where), times)
 
 
-def test_sqlite_update_is_atomic_across_processes(tmp_path):
-    path = tmp_path / "shared.sqlite3"
-    SQLiteStore(path)
+def test_update_is_atomic_across_processes(shared):
+    open_store(shared)
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_increment_in_process, args=(str(path), 50))
+    workers = [context.Process(target=_increment_in_process, args=(shared, 50))
                for _ in range(4)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(60)
     assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
-    assert SQLiteStore(path).get("counter", "c") == {"n": 200}
+    assert open_store(shared).get("counter", "c") == {"n": 200}
 
 
 def test_sqlite_state_survives_reopening(tmp_path):
@@ -100,21 +117,19 @@ def test_get_many_reads_several_values_at_once(store):
     assert store.get_many([]) == {}
 
 
-
-def _write_in_process(path: str, key: str, value: dict | None) -> None:
-    store = SQLiteStore(Path(path))
+def _write_in_process(where: str, key: str, value: dict | None) -> None:
+    store = open_store(where)
     store.put("run", key, value) if value is not None else store.delete("run", key)
 
 
-def test_sqlite_reads_see_every_other_process_write(tmp_path):
-    """Reads are cached per process; a write anywhere must still be seen by the next read."""
-    path = tmp_path / "shared.sqlite3"
-    reader = SQLiteStore(path)
+def test_reads_see_every_other_process_write(shared):
+    """SQLite caches reads per process; a write anywhere must still be seen by the next read."""
+    reader = open_store(shared)
     reader.put("run", "a", {"state": "running"})
     context = multiprocessing.get_context("spawn")
     for key, value in (("a", {"state": "completed"}), ("b", {"state": "failed"}), ("a", None)):
         before = reader.get_many([("run", "a"), ("run", "b")])  # cached, absent values too
-        worker = context.Process(target=_write_in_process, args=(str(path), key, value))
+        worker = context.Process(target=_write_in_process, args=(shared, key, value))
         worker.start()
         worker.join(60)
         assert worker.exitcode == 0

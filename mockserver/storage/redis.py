@@ -1,0 +1,239 @@
+"""A Redis server, so that several replicas of the mock, on as many hosts, share one state.
+
+Every key starts with a prefix (`mockserver` unless the URL says `?prefix=NAME`), so several
+mocks can share one Redis. Under prefix `P`:
+
+- `P:v:<length of kind>:<kind>:<key>` holds one value's JSON text. One Redis key per value, so
+  that an atomic `update` watches the value it changes and nothing else; the kind's length keeps
+  kind `a:b`, key `c` apart from kind `a`, key `b:c`.
+- `P:i:<kind>` is the kind's keys in a sorted set, scored by creation, so that `values(kind)`
+  reads that kind alone, oldest first. `P:kinds` names the kinds (for `clear`), `P:order` scores.
+- `P:blobs` is a hash of uploaded files; `P:journal` a capped list of `<seq> <entry>`, with
+  `P:seq` counting every entry ever appended.
+
+A write that touches several keys is one Lua script: atomic, and one round trip. `update` reads
+the value under WATCH, applies the caller's change in Python and writes in MULTI/EXEC, and starts
+again if another client changed the value meanwhile, as a poll on another replica may have.
+A poll's reads (clock, faults, token) are one MGET.
+
+Nothing is cached in the process: a cache that stays correct across hosts would have to learn
+of every other replica's write before its next read, and finding out costs the round trip the
+cache would save. The scripts build key names, so this needs a single Redis server (a primary,
+possibly with replicas), not Redis Cluster.
+
+Losing Redis raises `StoreUnavailable`, which the server answers with the vendor's 503; redis-py
+reconnects on the next call, so a replica recovers by itself once Redis is back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import redis
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
+
+from mockserver.storage.base import JOURNAL_LIMIT, StoreUnavailable, Value, decode, encode
+
+__all__ = ["DEFAULT_PREFIX", "RedisStore"]
+
+DEFAULT_PREFIX = "mockserver"
+# Fail within about a second when Redis is gone (a 503 beats a hung request), and retry once
+# so that a connection Redis closed while idle costs no request an error.
+_TIMEOUT_SECONDS = 1.0
+_RETRY = Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), 1)
+
+Key = tuple[str, str]
+
+# KEYS: value, index, kinds, order. ARGV: text, key, kind.
+_PUT = """
+redis.call('SET', KEYS[1], ARGV[1])
+if redis.call('ZADD', KEYS[2], 'NX', redis.call('INCR', KEYS[4]), ARGV[2]) == 1 then
+    redis.call('SADD', KEYS[3], ARGV[3])
+end
+"""
+
+# KEYS: value, index. ARGV: key.
+_DELETE = """
+redis.call('ZREM', KEYS[2], ARGV[1])
+return redis.call('DEL', KEYS[1])
+"""
+
+# KEYS: index. ARGV: the kind's value-key prefix.
+_VALUES = """
+local texts = {}
+for i, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+    texts[i] = redis.call('GET', ARGV[1] .. key)
+end
+return texts
+"""
+
+# KEYS: journal, seq. ARGV: entry, limit.
+_APPEND = """
+local seq = redis.call('INCR', KEYS[2])
+redis.call('RPUSH', KEYS[1], seq .. ' ' .. ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+"""
+
+# KEYS: kinds, blobs, journal. ARGV: prefix. The sequence numbers go on, as in SQLite.
+_CLEAR = """
+for _, kind in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+    local index = ARGV[1] .. ':i:' .. kind
+    local values = ARGV[1] .. ':v:' .. string.len(kind) .. ':' .. kind .. ':'
+    for _, key in ipairs(redis.call('ZRANGE', index, 0, -1)) do
+        redis.call('DEL', values .. key)
+    end
+    redis.call('DEL', index)
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+"""
+
+
+class RedisStore:
+    def __init__(self, client: redis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
+        """Connects only when first used: a worker that starts while Redis is away still
+        starts, answers 503 meanwhile, and recovers with Redis."""
+        self._redis = client
+        self.prefix = prefix
+        self._kinds = f"{prefix}:kinds"
+        self._order = f"{prefix}:order"
+        self._blobs = f"{prefix}:blobs"
+        self._journal = f"{prefix}:journal"
+        self._seq = f"{prefix}:seq"
+        self._put = client.register_script(_PUT)
+        self._delete = client.register_script(_DELETE)
+        self._values = client.register_script(_VALUES)
+        self._append = client.register_script(_APPEND)
+        self._clear = client.register_script(_CLEAR)
+
+    @classmethod
+    def from_url(cls, url: str) -> RedisStore:
+        """`redis://HOST:PORT/DB` or `rediss://...`, with any of redis-py's URL options;
+        `prefix=NAME` in the query sets the key prefix."""
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        prefix = dict(query).get("prefix") or DEFAULT_PREFIX
+        options = urlencode([(name, value) for name, value in query if name != "prefix"])
+        client = redis.Redis.from_url(
+            urlunsplit(parts._replace(query=options)), socket_timeout=_TIMEOUT_SECONDS,
+            socket_connect_timeout=_TIMEOUT_SECONDS, retry=_RETRY)
+        return cls(client, prefix)
+
+    def check(self) -> None:
+        """Raise `StoreUnavailable` unless Redis answers: `serve` checks once before it starts,
+        so that a wrong URL, password or database is one clear error rather than a 503 on
+        every request."""
+        with self._reaching():
+            try:
+                self._redis.ping()
+            except redis.ResponseError as error:  # e.g. a database number out of range
+                raise StoreUnavailable(f"Redis at {self._where()} refuses the mock: {error}") \
+                    from error
+
+    def _where(self) -> str:
+        """host:port/db, without the password the URL may hold."""
+        where = self._redis.connection_pool.connection_kwargs
+        return f"{where.get('host', 'localhost')}:{where.get('port', 6379)}/{where.get('db', 0)}"
+
+    @contextmanager
+    def _reaching(self) -> Iterator[None]:
+        try:
+            yield
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            raise StoreUnavailable(f"cannot reach Redis at {self._where()}: {error}") from error
+
+    def _value_key(self, kind: str, key: str) -> str:
+        return f"{self.prefix}:v:{len(kind.encode())}:{kind}:{key}"
+
+    def _index(self, kind: str) -> str:
+        return f"{self.prefix}:i:{kind}"
+
+    def get(self, kind: str, key: str) -> Value | None:
+        with self._reaching():
+            text = self._redis.get(self._value_key(kind, key))
+        return decode(text) if text is not None else None
+
+    def get_many(self, keys: list[Key]) -> dict[Key, Value | None]:
+        if not keys:
+            return {}
+        with self._reaching():
+            texts = self._redis.mget([self._value_key(kind, key) for kind, key in keys])
+        return {key: decode(text) if text is not None else None
+                for key, text in zip(keys, texts, strict=True)}
+
+    def _put_arguments(self, kind: str, key: str, text: str) -> tuple[list[str], list[str]]:
+        keys = [self._value_key(kind, key), self._index(kind), self._kinds, self._order]
+        return keys, [text, key, kind]
+
+    def put(self, kind: str, key: str, value: Value) -> None:
+        keys, args = self._put_arguments(kind, key, encode(value))
+        with self._reaching():
+            self._put(keys=keys, args=args)
+
+    def update(
+        self, kind: str, key: str, change: Callable[[Value | None], Value | None]
+    ) -> Value | None:
+        """`change` may run more than once: again each time another client wrote the value
+        between this read and this write."""
+        value_key = self._value_key(kind, key)
+        with self._reaching(), self._redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(value_key)
+                    text = pipe.get(value_key)
+                    current = decode(text) if text is not None else None
+                    changed = change(current)
+                    if changed is None:
+                        return current
+                    keys, args = self._put_arguments(kind, key, encode(changed))
+                    pipe.multi()
+                    # EVAL, not the registered script: a pipeline would first ask Redis
+                    # whether the script is loaded, one more round trip.
+                    pipe.eval(_PUT, len(keys), *keys, *args)
+                    pipe.execute()
+                    return changed
+                except redis.WatchError:
+                    continue
+
+    def delete(self, kind: str, key: str) -> bool:
+        with self._reaching():
+            deleted = self._delete(keys=[self._value_key(kind, key), self._index(kind)],
+                                   args=[key])
+        return bool(deleted)
+
+    def values(self, kind: str) -> list[Value]:
+        with self._reaching():
+            texts = self._values(keys=[self._index(kind)], args=[self._value_key(kind, "")])
+        return [decode(text) for text in texts if text is not None]
+
+    def put_blob(self, key: str, data: bytes) -> None:
+        with self._reaching():
+            self._redis.hset(self._blobs, key, data)
+
+    def get_blob(self, key: str) -> bytes | None:
+        with self._reaching():
+            data: Any = self._redis.hget(self._blobs, key)
+        return bytes(data) if data is not None else None
+
+    def append_journal(self, entry: str) -> None:
+        """Written before the response goes out: an entry is never lost with its replica."""
+        with self._reaching():
+            self._append(keys=[self._journal, self._seq], args=[entry, JOURNAL_LIMIT])
+
+    def journal(self, limit: int = 100) -> list[Value]:
+        if limit <= 0:
+            return []
+        with self._reaching():
+            items: list[bytes] = self._redis.lrange(self._journal, -limit, -1)  # type: ignore[assignment]
+        entries = []
+        for item in items:
+            seq, text = item.split(b" ", 1)
+            entries.append({**decode(text), "seq": int(seq)})
+        return entries
+
+    def clear(self) -> None:
+        with self._reaching():
+            self._clear(keys=[self._kinds, self._blobs, self._journal], args=[self.prefix])
