@@ -19,6 +19,7 @@ class Exchange(BaseModel):
     response_headers: dict[str, str] = Field(default_factory=dict)
     response_body: str | None = None
     curl: str = ""
+    setup: str = Field("", description="A command to run before `curl` (a fresh access token).")
 
 
 class Finding(BaseModel):

@@ -13,8 +13,10 @@ from conformance.checks.links import run_links
 from conformance.checks.resources import run_resources
 from conformance.findings import Results
 from conformance.options import RunOptions
+from conformance.preflight import preflight
 from conformance.profiles import PROFILES, Profile
-from conformance.target import Target
+from conformance.target import Target, TargetError
+from conformance.transport import RequestBudgetSpent, Throttled
 
 Family = Callable[[Target, Results, Profile], None]
 
@@ -38,7 +40,10 @@ def run(options: RunOptions, progress: Callable[[str], None] = lambda line: None
     if unknown:
         raise ValueError(f"unknown checks {sorted(unknown)}; choose from {sorted(FAMILIES)}")
     target = Target(options)
-    target.preflight()
+    try:
+        preflight(target)
+    except (Throttled, RequestBudgetSpent) as error:
+        raise TargetError(f"before any check: {error}") from error
     results = Results(options.seed)
     profile = PROFILES[options.profile]
     for name in options.checks or list(FAMILIES):

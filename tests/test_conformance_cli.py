@@ -53,7 +53,8 @@ def test_violations_exit_1_with_evidence_and_masked_credentials(served, tmp_path
                          "quick", "--junit-xml", str(junit))
     assert broken.returncode == 1
     assert "not_a_server_error" in broken.stdout and "reproduce: curl" in broken.stdout
-    assert "${TOKEN}" in broken.stdout and "workspace_api_key" not in broken.stdout
+    assert '"Authorization: Bearer ${CONFORMANCE_TOKEN}"' in broken.stdout
+    assert "workspace_api_key" not in broken.stdout
     assert "rerun with --seed 0" in broken.stdout
     failures = ElementTree.parse(junit).getroot().iter("failure")
     assert any("not_a_server_error" in (f.get("message") or "") for f in failures)
