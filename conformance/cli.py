@@ -43,7 +43,7 @@ def main() -> None:
               help="Seconds a run may take to reach a final state.")
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY).")
+              help="Append a Markdown summary (e.g. to $GITHUB_STEP_SUMMARY).")
 def run_command(contract: str, base_url: str, client_id: str | None, client_secret: str | None,
                 token: str | None, other_token: str | None, params: tuple[str, ...],
                 profile: str, seed: int, checks: str, fast_forward: bool,
@@ -76,17 +76,18 @@ def run_command(contract: str, base_url: str, client_id: str | None, client_secr
     if junit_xml:
         junit_xml.write_text(reports.junit_xml(results, options), encoding="utf-8")
     if report:
-        report.write_text(reports.markdown(results, options), encoding="utf-8")
+        with report.open("a", encoding="utf-8") as summary:
+            summary.write(reports.markdown(results, options))
     click.echo("")
-    click.echo("CONFORMS" if results.ok else f"{len(results.findings)} VIOLATION(S)")
+    click.echo(reports.verdict(results))
     sys.exit(CONFORMS if results.ok else VIOLATES)
 
 
 @main.command("checks")
 def list_checks() -> None:
     """List the check families."""
-    for name, (_, description) in FAMILIES.items():
-        click.echo(f"{name:<10} {description}")
+    for name, family in FAMILIES.items():
+        click.echo(f"{name:<10} {family.description}")
 
 
 def _pair(text: str) -> tuple[str, str]:

@@ -34,6 +34,12 @@ def _refuse_issued_tokens(call: Call) -> Reply:
     return call.forward()
 
 
+def _refuse_runs(call: Call) -> Reply:
+    if call.method == "POST":
+        return error_reply("phinite", 401, "Invalid authentication credentials")
+    return call.forward()
+
+
 def rate_limited(vendor: str, every: int, after: int = 0, retry_after: str = "1") -> Handler:
     """Answer every `every`-th request after the first `after` with a documented 429."""
     def handle(call: Call) -> Reply:
@@ -53,4 +59,8 @@ MANNERS = [
     Breakage("further-issued-tokens-refused", "further", "preflight",
              "the token endpoint issues tokens that no secured operation accepts",
              _refuse_issued_tokens),
+    Breakage("phinite-runs-refused", "phinite", "lifecycle",
+             "the valid key may read task status but every trigger is answered 401: no run is "
+             "ever created, so the lifecycle must not count as passed",
+             _refuse_runs),
 ]
