@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from conformance.transport import Tally
+
 
 class Exchange(BaseModel):
     """One request and its response, as evidence."""
@@ -48,6 +50,8 @@ class Results:
         self.not_exercised: dict[str, str] = {}
         """family -> why it could not do what it exists for; such a run does not conform."""
         self._seen: dict[tuple[str, str, str], Finding] = {}
+        self.transport = Tally()
+        """What the transport did: requests sent, retried, seconds waited."""
 
     def passed(self, check: str, operation: str) -> None:
         """One response that kept every rule checked."""

@@ -86,6 +86,7 @@ def run(options: RunOptions, progress: Callable[[str], None] = lambda line: None
     except (Throttled, RequestBudgetSpent) as error:
         raise TargetError(f"before any check: {error}") from error
     results = Results(options.seed)
+    results.transport = target.session.tally
     profile = PROFILES[options.profile]
     spent: str | None = None
     for name in options.checks or list(FAMILIES):
@@ -100,8 +101,8 @@ def run(options: RunOptions, progress: Callable[[str], None] = lambda line: None
         target.session.calm()
         try:
             family.run(target, results, profile)
-        except BaseException as error:  # hypothesis may wrap what a family raised
-            stop = _transport_stop(error)
+        except Exception:  # hypothesis may wrap what the transport raised: ask the transport
+            stop = target.session.stopped
             if stop is None:
                 raise
             if isinstance(stop, RequestBudgetSpent):
@@ -117,21 +118,6 @@ def run(options: RunOptions, progress: Callable[[str], None] = lambda line: None
             verdict = "NOT EXERCISED"
         progress(f"{name:<10} {verdict:<16} {time.perf_counter() - started:6.1f}s")
     return results
-
-
-def _transport_stop(error: BaseException) -> Throttled | RequestBudgetSpent | None:
-    """The transport's reason to stop, wherever hypothesis put it (cause, note or group)."""
-    seen: list[BaseException] = [error]
-    while seen:
-        current = seen.pop()
-        if isinstance(current, Throttled | RequestBudgetSpent):
-            return current
-        seen.extend(getattr(current, "exceptions", ()))  # an exception group
-        if current.__cause__ is not None:
-            seen.append(current.__cause__)
-        if current.__context__ is not None:
-            seen.append(current.__context__)
-    return None
 
 
 def _judge_exercised(results: Results, name: str, family: Family, spent: str | None) -> None:

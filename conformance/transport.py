@@ -15,7 +15,8 @@ from typing import Any
 
 import requests
 
-__all__ = ["MAX_WAIT", "RETRIES", "RequestBudgetSpent", "Throttled", "Transport", "parse_rate"]
+__all__ = ["MAX_WAIT", "RETRIES", "RequestBudgetSpent", "Tally", "Throttled", "Transport",
+           "parse_rate", "retry_after_seconds"]
 
 RETRIES = 4  # attempts after the first, per request
 MAX_WAIT = 30.0  # seconds; a server asking for longer is answered, not waited for
@@ -65,16 +66,22 @@ class Transport(requests.Session):
         self.documented = documented
         self.tally = Tally()
         self._storm = 0
+        self.stopped: Throttled | RequestBudgetSpent | None = None
+        """Why the transport refuses to send more, whatever wrapped the exception it raised."""
         self._last = 0.0
         self._lock = threading.Lock()
 
     def calm(self) -> None:
         """Forget a storm: the next family may try again."""
         self._storm = 0
+        if isinstance(self.stopped, Throttled):
+            self.stopped = None
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         if self._storm >= STORM:
-            raise Throttled("the server still refused with 429/503 after the waits it asked for")
+            self.stopped = Throttled(f"{STORM} requests in a row were still refused with 429/503 "
+                                     f"after {RETRIES} retries at the waits the server asked for")
+            raise self.stopped
         response = self._send_once(request, **kwargs)
         for attempt in range(RETRIES + 1):
             wait = self._asked_wait(request, response, attempt)
@@ -95,7 +102,8 @@ class Transport(requests.Session):
     def _send_once(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         with self._lock:
             if self.max_requests is not None and self.tally.sent >= self.max_requests:
-                raise RequestBudgetSpent(f"--max-requests {self.max_requests} were sent")
+                self.stopped = RequestBudgetSpent(f"--max-requests {self.max_requests} were sent")
+                raise self.stopped
             self.tally.sent += 1
             pause = self._last + self.interval - time.monotonic()
             if pause > 0:

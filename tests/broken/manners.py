@@ -63,4 +63,7 @@ MANNERS = [
              "the valid key may read task status but every trigger is answered 401: no run is "
              "ever created, so the lifecycle must not count as passed",
              _refuse_runs),
+    Breakage("further-429-storm", "further", "lifecycle",
+             "after 40 requests every request is answered 429, whatever wait it asked for",
+             rate_limited("further", every=1, after=40, retry_after="0")),
 ]
