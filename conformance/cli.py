@@ -13,6 +13,7 @@ from conformance import report as reports
 from conformance.options import RunOptions
 from conformance.runner import FAMILIES, run
 from conformance.target import TargetError
+from conformance.transport import parse_rate
 
 CONFORMS, VIOLATES, UNUSABLE = 0, 1, 2
 
@@ -41,14 +42,18 @@ def main() -> None:
 @click.option("--control-url", help="The mock's control API (default <scheme://host>/__mock__).")
 @click.option("--time-budget", type=float, default=600.0, show_default=True,
               help="Seconds a run may take to reach a final state.")
+@click.option("--rate-limit", metavar="N/s",
+              help="Send at most this many requests per second (or N/m, N/h).")
+@click.option("--max-requests", type=click.IntRange(min=1),
+              help="Stop after this many requests; families not reached are not exercised.")
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY).")
+              help="Append a Markdown summary (e.g. to $GITHUB_STEP_SUMMARY).")
 def run_command(contract: str, base_url: str, client_id: str | None, client_secret: str | None,
                 token: str | None, other_token: str | None, params: tuple[str, ...],
                 profile: str, seed: int, checks: str, fast_forward: bool,
-                control_url: str | None, time_budget: float, junit_xml: Path | None,
-                report: Path | None) -> None:
+                control_url: str | None, time_budget: float, rate_limit: str | None,
+                max_requests: int | None, junit_xml: Path | None, report: Path | None) -> None:
     """Check the implementation at --base-url against CONTRACT (a name or a path)."""
     try:
         contracts.path(contract)
@@ -58,7 +63,8 @@ def run_command(contract: str, base_url: str, client_id: str | None, client_secr
             client_secret=client_secret, token=token, other_token=other_token,
             parameters=parameters, profile=profile, seed=seed,
             checks=[c.strip() for c in checks.split(",") if c.strip()],
-            fast_forward=fast_forward, control_url=control_url, time_budget=time_budget)
+            fast_forward=fast_forward, control_url=control_url, time_budget=time_budget,
+            rate_limit=parse_rate(rate_limit) if rate_limit else None, max_requests=max_requests)
     except (LookupError, ValueError, ValidationError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(UNUSABLE)
@@ -76,17 +82,21 @@ def run_command(contract: str, base_url: str, client_id: str | None, client_secr
     if junit_xml:
         junit_xml.write_text(reports.junit_xml(results, options), encoding="utf-8")
     if report:
-        report.write_text(reports.markdown(results, options), encoding="utf-8")
+        with report.open("a", encoding="utf-8") as summary:
+            summary.write(reports.markdown(results, options))
+    tally = results.transport
+    click.echo(f"\n{tally.sent} requests; {tally.retried} retried after 429/503, "
+               f"{tally.waited:.1f}s waited as the server asked")
     click.echo("")
-    click.echo("CONFORMS" if results.ok else f"{len(results.findings)} VIOLATION(S)")
+    click.echo(reports.verdict(results))
     sys.exit(CONFORMS if results.ok else VIOLATES)
 
 
 @main.command("checks")
 def list_checks() -> None:
     """List the check families."""
-    for name, (_, description) in FAMILIES.items():
-        click.echo(f"{name:<10} {description}")
+    for name, family in FAMILIES.items():
+        click.echo(f"{name:<10} {family.description}")
 
 
 def _pair(text: str) -> tuple[str, str]:

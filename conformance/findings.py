@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from conformance.transport import Tally
 
 
 class Exchange(BaseModel):
@@ -19,15 +21,19 @@ class Exchange(BaseModel):
     response_headers: dict[str, str] = Field(default_factory=dict)
     response_body: str | None = None
     curl: str = ""
+    setup: str = Field("", description="A command to run before `curl` (a fresh access token).")
 
 
 class Finding(BaseModel):
+    """One broken rule, on one operation, with the first request that showed it."""
+
     check: str = Field(description="The check family that caught it, e.g. 'lifecycle'.")
     operation: str
     rule: str = Field(description="The contract rule broken, in a few words.")
     message: str
     exchange: Exchange | None = None
     seed: int
+    count: int = Field(1, description="How often the same rule broke on the same operation.")
 
 
 class Results:
@@ -39,12 +45,20 @@ class Results:
         self.counts: dict[tuple[str, str], dict[str, int]] = defaultdict(
             lambda: {"passed": 0, "failed": 0, "skipped": 0})
         self.notes: list[str] = []
-        self._seen: set[tuple[str, str, str]] = set()
+        self.exercised: dict[str, Counter[str]] = defaultdict(Counter)
+        """family -> what it really did: runs created, successes, rejections..."""
+        self.not_exercised: dict[str, str] = {}
+        """family -> why it could not do what it exists for; such a run does not conform."""
+        self._seen: dict[tuple[str, str, str], Finding] = {}
+        self.transport = Tally()
+        """What the transport did: requests sent, retried, seconds waited."""
 
     def passed(self, check: str, operation: str) -> None:
+        """One response that kept every rule checked."""
         self.counts[(check, operation)]["passed"] += 1
 
     def skipped(self, check: str, operation: str, why: str) -> None:
+        """Something not checked, and why: the report lists it, so nothing is silently left."""
         self.counts[(check, operation)]["skipped"] += 1
         note = f"{check} / {operation}: {why}"
         if note not in self.notes:
@@ -52,20 +66,35 @@ class Results:
 
     def failed(self, check: str, operation: str, rule: str, message: str,
                exchange: Exchange | None = None) -> None:
+        """A broken rule; the same rule on the same operation is folded into one finding."""
         self.counts[(check, operation)]["failed"] += 1
         key = (check, operation, rule)
-        if key not in self._seen:
-            self._seen.add(key)
-            self.findings.append(Finding(check=check, operation=operation, rule=rule,
-                                         message=message, exchange=exchange, seed=self.seed))
+        if key in self._seen:
+            self._seen[key].count += 1
+            return
+        finding = Finding(check=check, operation=operation, rule=rule, message=message,
+                          exchange=exchange, seed=self.seed)
+        self._seen[key] = finding
+        self.findings.append(finding)
+
+    def did(self, check: str, what: str, count: int = 1) -> None:
+        """Count something the family really exercised (e.g. "runs created")."""
+        self.exercised[check][what] += count
+
+    def unexercised(self, check: str, reason: str) -> None:
+        """The family was selected but could not do what it exists for."""
+        self.not_exercised[check] = reason
 
     @property
     def ok(self) -> bool:
-        return not self.findings
+        """Conforms: nothing broken, and every selected family exercised."""
+        return not self.findings and not self.not_exercised
 
     def failed_checks(self) -> set[str]:
-        return {finding.check for finding in self.findings}
+        """The families with a finding or that were not exercised."""
+        return {finding.check for finding in self.findings} | set(self.not_exercised)
 
     def summary(self) -> list[dict[str, Any]]:
+        """One row per (family, operation) with its passed, failed and skipped counts."""
         return [{"check": check, "operation": operation, **counts}
                 for (check, operation), counts in sorted(self.counts.items())]

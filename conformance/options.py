@@ -9,7 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 ProfileName = Literal["quick", "standard", "deep"]
 
 
+__all__ = ["ProfileName", "RunOptions"]
+
+
 class RunOptions(BaseModel):
+    """Everything one run is told, validated before anything is sent."""
+
     model_config = ConfigDict(extra="forbid")
 
     contract: str = Field(description="A contract name (see `contracts.available()`) or a path.")
@@ -31,3 +36,7 @@ class RunOptions(BaseModel):
         None, description="The mock's control API; default: <scheme://host>/__mock__.")
     time_budget: float = Field(600.0, gt=0, description="Seconds a run may take to finish.")
     timeout: float = Field(30.0, gt=0, description="Seconds one request may take.")
+    rate_limit: float | None = Field(
+        None, gt=0, description="Requests per second at most (`--rate-limit 10/s`).")
+    max_requests: int | None = Field(
+        None, gt=0, description="Requests a run may send; it stops where it is once spent.")

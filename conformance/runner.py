@@ -1,50 +1,133 @@
-"""Run the check families against one implementation and collect what they find."""
+"""Run the check families against one implementation and collect what they find, and what each
+family really exercised: a family that could do nothing it exists for fails the run."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 from conformance.checks.auth import run_auth
+from conformance.checks.common import REFUSED
 from conformance.checks.generated import run_examples, run_generated
 from conformance.checks.lifecycle import run_lifecycles
 from conformance.checks.links import run_links
 from conformance.checks.resources import run_resources
 from conformance.findings import Results
 from conformance.options import RunOptions
+from conformance.preflight import preflight
 from conformance.profiles import PROFILES, Profile
-from conformance.target import Target
+from conformance.target import Target, TargetError
+from conformance.transport import RequestBudgetSpent, Throttled
 
-Family = Callable[[Target, Results, Profile], None]
+__all__ = ["FAMILIES", "Family", "run"]
+
+@dataclass(frozen=True)
+class Family:
+    """A check family: what it runs, what it holds the implementation to, and what it must have
+    exercised at least once (when the contract gives it anything to do) to count as passed."""
+
+    run: Callable[[Target, Results, Profile], None]
+    description: str
+    needs: tuple[str, ...]
+    applies: Callable[[Target], bool] = lambda target: True
+
+
+def _has_examples(target: Target) -> bool:
+    return any(media.get("examples") or media.get("example") is not None
+               for _, _, raw in target.operations().values()
+               for media in raw.get("requestBody", {}).get("content", {}).values())
+
+
+def _has_secured(target: Target) -> bool:
+    return any(target.secured(raw) for _, _, raw in target.operations().values())
+
+
+def _has_resources(target: Target) -> bool:
+    return any(r.create and r.read and r.parent is None
+               for r in target.extensions.resources.items.values())
+
 
 # Generated input first, while the implementation is fresh: empty lists get checked too.
-FAMILIES: dict[str, tuple[Family, str]] = {
-    "positive": (partial(run_generated, mode="positive"),
-                 "generated valid input: status, content type, headers, body schema, no 5xx"),
-    "negative": (partial(run_generated, mode="negative"),
-                 "generated invalid input is rejected with a documented error"),
-    "examples": (run_examples, "the contract's own request examples are answered as documented"),
-    "auth": (run_auth, "credentials are enforced on every secured operation; tokens expire"),
-    "lifecycle": (run_lifecycles, "runs follow x-lifecycles from creation to a final state"),
-    "resources": (run_resources, "created resources can be read, listed, updated and deleted"),
-    "links": (run_links, "stateful sequences through the contract's OpenAPI links"),
+FAMILIES: dict[str, Family] = {
+    "positive": Family(partial(run_generated, mode="positive"),
+                       "generated valid input: status, content type, headers, body schema, no 5xx",
+                       ("documented successes",)),
+    "negative": Family(partial(run_generated, mode="negative"),
+                       "invalid input, one defect at a time then generated, gets a documented "
+                       "error", ("invalid requests rejected",)),
+    "examples": Family(run_examples,
+                       "the contract's own request examples are answered as documented",
+                       ("examples answered",), _has_examples),
+    "auth": Family(run_auth, "credentials are enforced on every secured operation; tokens expire",
+                   ("bad credentials refused",), _has_secured),
+    "lifecycle": Family(run_lifecycles,
+                        "runs follow x-lifecycles from creation to a final state",
+                        ("runs created", "runs finished"),
+                        lambda target: bool(target.extensions.lifecycles)),
+    "resources": Family(run_resources,
+                        "created resources can be read, listed, paged, filtered, updated and "
+                        "deleted", ("resources created", "resources read back"), _has_resources),
+    "links": Family(run_links, "stateful sequences through the contract's OpenAPI links",
+                    ("documented successes",)),
 }
 
 
 def run(options: RunOptions, progress: Callable[[str], None] = lambda line: None) -> Results:
-    """Check the implementation at `options.base_url`; raises TargetError if it is unreachable."""
+    """Check the implementation at `options.base_url`; raises TargetError (exit 2) when it
+    cannot be checked at all: unreachable, credentials refused, nothing of the contract there."""
     unknown = set(options.checks) - set(FAMILIES)
     if unknown:
         raise ValueError(f"unknown checks {sorted(unknown)}; choose from {sorted(FAMILIES)}")
     target = Target(options)
-    target.preflight()
+    try:
+        preflight(target)
+    except (Throttled, RequestBudgetSpent) as error:
+        raise TargetError(f"before any check: {error}") from error
     results = Results(options.seed)
+    results.transport = target.session.tally
     profile = PROFILES[options.profile]
+    spent: str | None = None
     for name in options.checks or list(FAMILIES):
+        family = FAMILIES[name]
+        if not family.applies(target):
+            results.skipped(name, "-", "the contract gives this family nothing to check")
+            continue
+        if spent is not None:
+            results.unexercised(name, f"not run: {spent}")
+            continue
         started, before = time.perf_counter(), len(results.findings)
-        FAMILIES[name][0](target, results, profile)
+        target.session.calm()
+        try:
+            family.run(target, results, profile)
+        except Exception:  # hypothesis may wrap what the transport raised: ask the transport
+            stop = target.session.stopped
+            if stop is None:
+                raise
+            if isinstance(stop, RequestBudgetSpent):
+                spent = str(stop)
+            else:
+                results.failed(name, "-", "a rate limit lifts after the wait the server asks for",
+                               f"{stop}; the family stopped after {target.session.tally.sent} "
+                               "requests in all")
+        _judge_exercised(results, name, family, spent)
         found = len(results.findings) - before
         verdict = "ok" if not found else f"{found} violation{'s' if found != 1 else ''}"
+        if name in results.not_exercised:
+            verdict = "NOT EXERCISED"
         progress(f"{name:<10} {verdict:<16} {time.perf_counter() - started:6.1f}s")
     return results
+
+
+def _judge_exercised(results: Results, name: str, family: Family, spent: str | None) -> None:
+    done = results.exercised[name]
+    missing = [need for need in family.needs if not done[need]]
+    if not missing:
+        return
+    why = f"no {' and no '.join(missing)}"
+    if done[REFUSED]:
+        why += f"; {done[REFUSED]} requests were refused with 401/403"
+    if spent is not None:
+        why += f" ({spent})"
+    results.unexercised(name, why)

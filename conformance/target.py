@@ -8,7 +8,7 @@ the given token. Credentials never appear in evidence: requests are recorded wit
 from __future__ import annotations
 
 import json
-import shlex
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,8 +18,15 @@ import requests
 import contracts
 from conformance.findings import Exchange
 from conformance.options import RunOptions
+from conformance.transport import Transport
 
-MASK = "${TOKEN}"
+__all__ = ["Target", "TargetError", "json_or_none", "shell_quote"]
+
+# The environment variable each credential travels in when a finding's cURL is pasted.
+TOKEN_VARIABLE = "CONFORMANCE_TOKEN"
+OTHER_TOKEN_VARIABLE = "CONFORMANCE_OTHER_TOKEN"
+SECRET_VARIABLE = "CONFORMANCE_CLIENT_SECRET"
+ACCESS_TOKEN_VARIABLE = "CONFORMANCE_ACCESS_TOKEN"
 
 
 class TargetError(Exception):
@@ -27,20 +34,30 @@ class TargetError(Exception):
 
 
 class Target:
+    """The implementation under test as every check family sees it: its contract, its transport
+    (paced, bounded, retrying) and its credentials, which evidence never shows."""
+
     def __init__(self, options: RunOptions) -> None:
         self.options = options
         self.document = contracts.load(options.contract)
         self.extensions = contracts.extensions(options.contract)
         self.base_url = options.base_url.rstrip("/")
-        self.session = requests.Session()
+        self.session = Transport(options.rate_limit, options.max_requests, self.documents)
+        self.control = requests.Session()  # the mock's clock: not the implementation's traffic
         self.schemes: dict[str, Any] = self.document.get("components", {}).get(
             "securitySchemes", {})
         self._tokens: dict[str, str] = {}
         self._operations: dict[str, tuple[str, str, dict[str, Any]]] = {}
         self.parameters: dict[str, str] = dict(options.parameters)
         """Path parameters pinned to real ids: the run's own, and parents checks created."""
-        self.secrets = {s.get_secret_value() for s in (options.client_secret, options.token,
-                                                       options.other_token) if s}
+        self.secrets: dict[str, str] = {}
+        """secret -> the environment variable a pasted cURL takes it from."""
+        for secret, variable in ((options.token, TOKEN_VARIABLE),
+                                 (options.other_token, OTHER_TOKEN_VARIABLE),
+                                 (options.client_secret, SECRET_VARIABLE)):
+            if secret is not None and secret.get_secret_value():
+                self.secrets[secret.get_secret_value()] = variable
+        self._templates: list[tuple[str, re.Pattern[str], dict[str, Any]]] = []
         parts = urlsplit(self.base_url)
         self.control_url = (options.control_url or f"{parts.scheme}://{parts.netloc}/__mock__")
 
@@ -57,10 +74,33 @@ class Target:
                     found[item[method]["operationId"]] = (method, path, item[method])
         return found
 
+    def operation_at(self, method: str, url: str) -> dict[str, Any] | None:
+        """The contract's operation a request to `url` addresses, if any."""
+        if not self._templates:
+            for verb, path, operation in self.operations().values():
+                pattern = re.escape(path)
+                pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
+                self._templates.append((verb.upper(), re.compile(pattern), operation))
+            self._templates.sort(key=lambda entry: entry[1].pattern.count("[^/]+"))
+        path = urlsplit(url).path
+        prefix = urlsplit(self.base_url).path
+        if not path.startswith(prefix):
+            return None
+        path = path[len(prefix):]
+        return next((operation for verb, pattern, operation in self._templates
+                     if verb == method.upper() and pattern.fullmatch(path)), None)
+
+    def documents(self, method: str, url: str, status: int) -> bool:
+        """Whether the contract documents `status` for the operation at `url`."""
+        operation = self.operation_at(method, url)
+        return operation is not None and str(status) in operation.get("responses", {})
+
     def security(self, operation: dict[str, Any]) -> list[dict[str, list[str]]]:
+        """The operation's security requirements (its own, or the document's)."""
         return operation.get("security", self.document.get("security", []))
 
     def secured(self, operation: dict[str, Any]) -> bool:
+        """Whether the operation needs credentials."""
         return any(requirement for requirement in self.security(operation))
 
     def token_operation(self) -> tuple[str, dict[str, Any]] | None:
@@ -74,6 +114,7 @@ class Target:
     # -- auth --------------------------------------------------------------------------------
 
     def auth_headers(self, operation: dict[str, Any], tenant: str = "main") -> dict[str, str]:
+        """The headers that authenticate `tenant` ("main" or "other") for the operation."""
         if not self.secured(operation):
             return {}
         for requirement in self.security(operation):
@@ -84,12 +125,14 @@ class Target:
         return {}
 
     def token_for(self, scheme: dict[str, Any], tenant: str = "main") -> str | None:
+        """The bearer credential for a scheme: an issued token (OAuth2) or the one given."""
         if scheme["type"] == "oauth2":
             return self.issue_token(tenant)
         secret = self.options.token if tenant == "main" else self.options.other_token
         return secret.get_secret_value() if secret else None
 
     def issue_token(self, tenant: str = "main", fresh: bool = False) -> str | None:
+        """A token from the OAuth2 token endpoint, cached until `fresh` asks for a new one."""
         if tenant != "main":
             return None
         if not fresh and tenant in self._tokens:
@@ -100,46 +143,36 @@ class Target:
         response = self.request("POST", token_endpoint[0], json={
             "client_id": self.options.client_id,
             "client_secret": self.options.client_secret.get_secret_value()})
-        if response.status_code != 200:
-            raise TargetError(f"the token endpoint refused the given client credentials "
-                              f"({response.status_code})")
-        token = response.json()["access_token"]
-        self.secrets.add(token)
+        token = json_or_none(response)
+        token = token.get("access_token") if isinstance(token, dict) else None
+        if response.status_code != 200 or not isinstance(token, str) or not token:
+            raise TargetError(
+                f"the token endpoint refused the given client credentials (--client-id "
+                f"{self.options.client_id!r}, --client-secret/${SECRET_VARIABLE}): POST "
+                f"{token_endpoint[0]} answered {response.status_code} "
+                f"{self.mask(response.text[:300])}")
+        self.secrets[token] = ACCESS_TOKEN_VARIABLE
         self._tokens[tenant] = token
         return token
 
     def can_authenticate(self) -> bool:
+        """Whether the run was given any credentials."""
         return bool(self.options.token or (self.options.client_id and self.options.client_secret))
 
     # -- transport ---------------------------------------------------------------------------
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """A request below the base URL, through the run's transport."""
         kwargs.setdefault("timeout", self.options.timeout)
         try:
             return self.session.request(method, self.base_url + path, **kwargs)
         except requests.ConnectionError as error:
             raise TargetError(f"cannot reach {self.base_url}: {error}") from error
 
-    def preflight(self) -> None:
-        """Fail fast (exit 2) when nothing answers at the base URL or credentials are refused."""
-        try:
-            self.session.get(self.base_url + "/", timeout=self.options.timeout)
-        except requests.RequestException as error:
-            raise TargetError(f"cannot reach {self.base_url}: {error}") from error
-        if self.token_operation() and self.options.client_id:
-            self.issue_token()
-        if self.options.fast_forward:
-            try:
-                self.session.get(f"{self.control_url}/clock", timeout=self.options.timeout
-                                 ).raise_for_status()
-            except requests.RequestException as error:
-                raise TargetError(f"--fast-forward needs the mock's control API at "
-                                  f"{self.control_url}: {error}") from error
-
     def wait(self, seconds: float) -> None:
         """Let `seconds` pass for the implementation: on the mock, by moving its clock."""
         if self.options.fast_forward:
-            self.session.post(f"{self.control_url}/clock/advance", json={"seconds": seconds},
+            self.control.post(f"{self.control_url}/clock/advance", json={"seconds": seconds},
                               timeout=self.options.timeout)
         else:
             time.sleep(seconds)
@@ -147,9 +180,9 @@ class Target:
     # -- evidence ----------------------------------------------------------------------------
 
     def mask(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret:
-                text = text.replace(secret, MASK)
+        """`text` with every credential replaced by `${VARIABLE}`, the variable it comes from."""
+        for secret, variable in self.secrets.items():
+            text = text.replace(secret, "${" + variable + "}")
         return text
 
     def exchange(self, response: Any) -> Exchange:
@@ -158,27 +191,56 @@ class Target:
         body = request.body
         if isinstance(body, bytes):
             body = body[:2000].decode("utf-8", errors="replace")
-        headers = {k: self.mask(str(v)) for k, v in request.headers.items()}
+        headers = {k: str(v) for k, v in request.headers.items()}
         content = response.content or b""
         response_headers = {k: ", ".join(v) if isinstance(v, list) else str(v)
                             for k, v in response.headers.items()}
+        curl = self.curl(request.method or "GET", request.url or "", headers, body)
         return Exchange(
-            method=request.method or "", url=request.url or "", request_headers=headers,
+            method=request.method or "", url=request.url or "",
+            request_headers={k: self.mask(v) for k, v in headers.items()},
             request_body=self.mask(body) if body else None, status=response.status_code,
             response_headers=response_headers,
-            response_body=content[:4000].decode("utf-8", errors="replace"),
-            curl=self.curl(request.method or "GET", request.url or "", headers, body),
+            response_body=self.mask(content[:4000].decode("utf-8", errors="replace")),
+            curl=curl, setup=self.token_setup() if ACCESS_TOKEN_VARIABLE in curl else "",
         )
 
     def curl(self, method: str, url: str, headers: dict[str, str], body: str | None) -> str:
-        parts = ["curl", "-X", method, shlex.quote(url)]
+        """A cURL command that replays the request as printed, credentials read from the
+        environment variables it names."""
+        parts = ["curl", "-X", method, self.quote(url)]
         for name, value in headers.items():
             if name.lower() in ("user-agent", "accept-encoding", "connection", "content-length"):
                 continue
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
+            parts += ["-H", self.quote(f"{name}: {value}")]
         if body:
-            parts += ["--data-binary", shlex.quote(self.mask(body))]
+            parts += ["--data-binary", self.quote(body)]
         return " ".join(parts)
+
+    def quote(self, text: str) -> str:
+        """`text` in double quotes for a POSIX shell, each credential as `${VARIABLE}`."""
+        quoted = shell_quote(text)
+        for secret, variable in self.secrets.items():
+            quoted = quoted.replace(shell_quote(secret)[1:-1], "${" + variable + "}")
+        return quoted
+
+    def token_setup(self) -> str:
+        """The command that puts a fresh OAuth2 access token in its environment variable."""
+        endpoint = self.token_operation()
+        if endpoint is None:
+            return ""
+        placeholder = "conformance-client-secret"
+        body = json.dumps({"client_id": self.options.client_id, "client_secret": placeholder})
+        body = shell_quote(body).replace(placeholder, "${" + SECRET_VARIABLE + "}")
+        return (f"export {ACCESS_TOKEN_VARIABLE}=\"$(curl -s -X POST "
+                f"{shell_quote(self.base_url + endpoint[0])} "
+                f"-H \"Content-Type: application/json\" --data-binary {body} | python3 -c "
+                f"\"import json,sys; print(json.load(sys.stdin)['access_token'])\")\"")
+
+
+def shell_quote(text: str) -> str:
+    """`text` as one double-quoted shell word."""
+    return '"' + re.sub(r'([\\"$`])', r"\\\1", text) + '"'
 
 
 def json_or_none(response: Any) -> Any:

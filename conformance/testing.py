@@ -35,7 +35,9 @@ def conformance_test(contract: str, *, base_url: str | None = None,
         url = base_url if base_url is not None else request.getfixturevalue(base_url_fixture)
         results = run(RunOptions(contract=contract, base_url=url, checks=[check], **options))
         if not results.ok:
-            pytest.fail("\n\n".join(describe(finding) for finding in results.findings),
+            reasons = [f"{name} not exercised: {why}" for name, why in
+                       results.not_exercised.items()]
+            pytest.fail("\n\n".join([*reasons, *(describe(f) for f in results.findings)]),
                         pytrace=False)
 
     return test_conformance

@@ -33,11 +33,17 @@ def test_a_conforming_mock_exits_0_with_reports(served, tmp_path):
                          "--junit-xml", str(junit), "--report", str(markdown))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "CONFORMS" in result.stdout and "lifecycle" in result.stdout
+    assert "runs created" in result.stdout and "runs finished" in result.stdout
     assert "workspace_api_key" not in result.stdout + junit.read_text() + markdown.read_text()
     suites = ElementTree.parse(junit).getroot()
     assert {s.get("name") for s in suites} >= {"lifecycle", "auth", "positive", "negative"}
     assert all(s.get("failures") == "0" for s in suites)
     assert markdown.read_text().startswith("## Conformance: `phinite`")
+    again = conformance("run", "phinite", "--base-url", f"{served.base}/phinite",
+                        "--token", "workspace_api_key", "--profile", "quick", "--fast-forward",
+                        "--checks", "auth", "--report", str(markdown))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert markdown.read_text().count("## Conformance: `phinite`") == 2, "--report appends"
 
 
 def test_violations_exit_1_with_evidence_and_masked_credentials(served, tmp_path):
@@ -53,7 +59,8 @@ def test_violations_exit_1_with_evidence_and_masked_credentials(served, tmp_path
                          "quick", "--junit-xml", str(junit))
     assert broken.returncode == 1
     assert "not_a_server_error" in broken.stdout and "reproduce: curl" in broken.stdout
-    assert "${TOKEN}" in broken.stdout and "workspace_api_key" not in broken.stdout
+    assert '"Authorization: Bearer ${CONFORMANCE_TOKEN}"' in broken.stdout
+    assert "workspace_api_key" not in broken.stdout
     assert "rerun with --seed 0" in broken.stdout
     failures = ElementTree.parse(junit).getroot().iter("failure")
     assert any("not_a_server_error" in (f.get("message") or "") for f in failures)

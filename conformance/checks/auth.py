@@ -39,6 +39,7 @@ def run_auth(target: Target, results: Results, profile: Profile) -> None:
                                f"a request with {what} was answered {response.status_code}, "
                                "not 401", target.exchange(response))
                 continue
+            results.did(CHECK, "bad credentials refused")
             judge(target, results, CHECK, case, response, headers)
     _token_endpoint(target, results, operations)
 

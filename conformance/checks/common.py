@@ -29,6 +29,8 @@ from conformance.target import Target, TargetError
 RESPONSE_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
                    response_headers_conformance, response_schema_conformance]
 HTTP_LAYER_REFUSALS = (414, 431)  # URI Too Long, Request Header Fields Too Large
+REFUSED = "answers 401/403"
+SUCCESSES = "documented successes"
 REJECTION_STATUSES = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422"]
 
 
@@ -86,6 +88,8 @@ def judge(target: Target, results: Results, check: str, case: Any,
           response: requests.Response, headers: dict[str, str],
           checks: list[Any] | None = None) -> bool:
     """Record whether one response keeps the contract; False if it broke it."""
+    if response.status_code in (401, 403) and headers:
+        results.did(check, REFUSED)
     try:
         case.validate_response(response, checks=checks or RESPONSE_CHECKS, headers=headers,
                                transport_kwargs={"base_url": target.base_url})
@@ -97,6 +101,8 @@ def judge(target: Target, results: Results, check: str, case: Any,
                            target.exchange(response))
         return False
     results.passed(check, case.operation.label)
+    if 200 <= response.status_code < 300:
+        results.did(check, SUCCESSES)
     return True
 
 

@@ -28,15 +28,14 @@ from conformance.findings import Results
 from conformance.profiles import Profile
 from conformance.target import Target
 
+REJECTED = "invalid requests rejected"
+
 
 def run_examples(target: Target, results: Results, profile: Profile) -> None:
     """Every documented request example is sent; one the server knows all ids for must succeed."""
     schema = load_schema(target)
     for operation in operations_by_id(schema).values():
-        raw = operation.definition.raw
-        contents = raw.get("requestBody", {}).get("content", {})
-        examples = [(media, example["value"]) for media, spec in contents.items()
-                    for example in spec.get("examples", {}).values()]
+        examples = request_examples(target, operation)
         if not examples:
             results.skipped("examples", operation.label, "the contract has no request example")
             continue
@@ -48,7 +47,26 @@ def run_examples(target: Target, results: Results, profile: Profile) -> None:
             base = draw(positive, target.options.seed)
             case = operation.Case(path_parameters=fixed_parameters(target, base.path_parameters),
                                   query=base.query, body=value, media_type=media_type)
-            _call_and_judge(target, results, "examples", operation, case, checks)
+            response = _call_and_judge(target, results, "examples", operation, case, checks)
+            if response is not None and response.status_code not in (401, 403, 429, 503):
+                results.did("examples", "examples answered")
+
+
+def request_examples(target: Target, operation: Any) -> list[tuple[str, Any]]:
+    """(media type, value) of every request body example, wherever the contract puts it: the
+    media type's `example` or `examples`, or the body schema's `example` or `examples`, with
+    every `$ref` on the way resolved."""
+    raw = target.operations()[operation.definition.raw["operationId"]][2]
+    found: list[tuple[str, Any]] = []
+    for media, spec in raw.get("requestBody", {}).get("content", {}).items():
+        values = [example["value"] for example in spec.get("examples", {}).values()
+                  if isinstance(example, dict) and "value" in example]
+        schema = spec.get("schema", {})
+        values += [spec["example"]] if "example" in spec else []
+        values += [schema["example"]] if "example" in schema else []
+        values += list(schema.get("examples", []))
+        found += [(media, value) for value in values]
+    return found
 
 
 def run_generated(target: Target, results: Results, profile: Profile, mode: str) -> None:
@@ -85,7 +103,9 @@ def _explorer(target: Target, results: Results, mode: str, operation: Any, strat
             case.path_parameters = fixed_parameters(target, case.path_parameters)
             _call_and_judge(target, results, mode, operation, case, checks)
         elif breaks_contract(target, case):
-            _call_and_judge(target, results, mode, operation, case, checks)
+            response = _call_and_judge(target, results, mode, operation, case, checks)
+            if response is not None and 400 <= response.status_code < 500:
+                results.did(mode, REJECTED)
         else:
             _call_and_judge(target, results, mode, operation, case, RESPONSE_CHECKS)
 
@@ -93,13 +113,14 @@ def _explorer(target: Target, results: Results, mode: str, operation: Any, strat
 
 
 def _call_and_judge(target: Target, results: Results, check: str, operation: Any, case: Any,
-                    checks: list[Any]) -> None:
+                    checks: list[Any]) -> Any:
     headers = target.auth_headers(operation.definition.raw)
     response = send(target, case, headers)
     if response is None:
         results.skipped(check, operation.label, "generated input that HTTP cannot carry")
-        return
+        return None
     judge(target, results, check, case, response, headers, checks)
+    return response
 
 
 def _all_ids_known(target: Target, operation: Any) -> bool:

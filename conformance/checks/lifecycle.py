@@ -50,6 +50,7 @@ class Tracked:
     path: str
     seen: list[str] = field(default_factory=list)
     interval: float = BACKOFF_START
+    finished: bool = False
 
 
 def run_lifecycles(target: Target, results: Results, profile: Profile) -> None:
@@ -113,6 +114,7 @@ def _machine(target: Target, results: Results, lifecycle: Lifecycle,
             path = _poll_path(poll_op, link, request, body)
             self.runs.append(Tracked(run_id, request, body, path, [status]))
             results.passed(CHECK, label)
+            results.did(CHECK, "runs created")
 
         @precondition(lambda self: self.runs)
         @rule(index=st.integers(min_value=0))
@@ -174,6 +176,8 @@ def _machine(target: Target, results: Results, lifecycle: Lifecycle,
                                        f"answered {status!r}", target.exchange(response))
                         continue
                     request = {"path": dict(case.path_parameters or {}), "body": body_of(case)}
+                    results.did(CHECK, "runs created")
+                    results.did(CHECK, "runs finished")
                     _observe(target, results, lifecycle, sync_op.label, None, status, body,
                              request, response)
 
@@ -199,6 +203,9 @@ def _machine(target: Target, results: Results, lifecycle: Lifecycle,
             _observe(target, results, lifecycle, poll_op.label, run.seen[-1], status, body,
                      run.request, response)
             run.seen.append(status)
+            if status in lifecycle.terminal and not run.finished:
+                run.finished = True
+                results.did(CHECK, "runs finished")
 
         def teardown(self) -> None:
             """Follow every run to its end, with the documented backoff, within the budget."""

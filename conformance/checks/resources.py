@@ -53,10 +53,12 @@ def _round_trip(target: Target, results: Results, operations: dict[str, Any],
                        f"no {resource.id.field!r} at {resource.envelope}",
                        target.exchange(response))
         return
+    results.did(CHECK, "resources created")
     read = operations[resource.read]
     item = _read(target, results, read, resource, record_id, expect_found=True)
     if item is None:
         return
+    results.did(CHECK, "resources read back")
     sent = case.body if isinstance(case.body, dict) else {}
     for name, value in sent.items():
         if name in item and isinstance(value, str | int | float | bool) and item[name] != value:

@@ -11,6 +11,7 @@ from typing import Any
 from werkzeug.datastructures import Headers
 
 from tests.broken.breakages import Breakage, Call, Handler, Reply
+from tests.broken.manners import MANNERS
 
 Edit = Callable[[Any, Call], Any]
 
@@ -335,4 +336,5 @@ CATALOGUE = [
     Breakage("futurity-failed-becomes-completed", "futurity", "lifecycle",
              "an execution seen `failed` answers `completed` on the next poll",
              edit_json("GET", FUTURITY_POLL, _failed_becomes_completed)),
+    *MANNERS,
 ]
