@@ -21,7 +21,7 @@ from conformance.findings import Results
 from conformance.profiles import Profile
 from conformance.target import Target, json_or_none
 from contracts import pointers
-from contracts.extensions import Resource
+from contracts.extensions import Pagination, Resource
 
 CHECK = "resources"
 MAX_PAGES = 50
@@ -112,7 +112,8 @@ def _read(target: Target, results: Results, read: Any, resource: Resource, recor
 def _listed(target: Target, results: Results, listing: Any, resource: Resource,
             record_id: str, tenant: str = "main") -> bool | None:
     """Whether `tenant`'s list shows the record; None if the list could not be read."""
-    pagination = target.extensions.resources.pagination
+    paging = target.extensions.resources.pagination
+    pagination = paging if isinstance(paging, Pagination) else None  # cursor: one page read
     declared = {p.name for p in listing.query}
     offset, found = 0, False
     for _ in range(MAX_PAGES):
@@ -129,7 +130,8 @@ def _listed(target: Target, results: Results, listing: Any, resource: Resource,
         block = pointers.get(body, pagination.block, None) if pagination else None
         if not isinstance(block, dict) or pagination is None:
             break
-        if not _consistent_page(target, results, listing, pagination.fields, block, len(page),
+        fields = {str(key): name for key, name in pagination.fields.items()}
+        if not _consistent_page(target, results, listing, fields, block, len(page),
                                 offset, response):
             return None
         if found or not block.get(pagination.fields["has_more"]) or not page:
