@@ -14,6 +14,8 @@ from conformance.checks.generated import run_examples, run_generated
 from conformance.checks.lifecycle import run_lifecycles
 from conformance.checks.links import run_links
 from conformance.checks.resources import run_resources
+from conformance.checks.runs import applies as _has_run_extras
+from conformance.checks.runs import run_runs
 from conformance.findings import Results
 from conformance.options import RunOptions
 from conformance.preflight import preflight
@@ -69,6 +71,8 @@ FAMILIES: dict[str, Family] = {
     "resources": Family(run_resources,
                         "created resources can be read, listed, paged, filtered, updated and "
                         "deleted", ("resources created", "resources read back"), _has_resources),
+    "runs": Family(run_runs, "cancel, lists of runs and their paging, and the URLs a run hands "
+                   "out, as x-lifecycles declares them", ("runs created",), _has_run_extras),
     "links": Family(run_links, "stateful sequences through the contract's OpenAPI links",
                     ("documented successes",)),
 }

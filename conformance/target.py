@@ -39,6 +39,7 @@ class Target:
 
     def __init__(self, options: RunOptions) -> None:
         self.options = options
+        contracts.check(options.contract)  # a ContractError names each authoring mistake
         self.document = contracts.load(options.contract)
         self.extensions = contracts.extensions(options.contract)
         self.base_url = options.base_url.rstrip("/")
