@@ -5,12 +5,15 @@ from the request, its own `Prefer` header beside the mock's, and faults that sta
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
+import requests
 
 import contracts
-from mockserver import Mock, MockConfig
-from tests.helpers import TESTS
+from mockserver import FaultRule, LiveServer, Mock, MockConfig
+from tests.helpers import TESTS, InProcess, Served
 
 REPLICATE = TESTS / "any_contract" / "replicate.yaml"
 TOKEN = {"Authorization": "Bearer r8_demo_token"}
@@ -95,8 +98,6 @@ def test_cursor_pages_link_each_other_without_overlap_or_gap() -> None:
     mock = Mock(MockConfig(contracts=[str(REPLICATE)]))
     mock.vendors["replicate"].contract.extensions.lifecycles["prediction"] = \
         lifecycle.model_copy(update={"listing": listing})
-    from tests.helpers import InProcess
-
     api = InProcess(mock)
     made = [create(api).json()["id"] for _ in range(5)]
     seen, url = [], PREDICTIONS
@@ -108,8 +109,6 @@ def test_cursor_pages_link_each_other_without_overlap_or_gap() -> None:
 
 
 def test_an_injected_status_the_operation_does_not_declare_becomes_one_it_does(api, mock) -> None:
-    from mockserver import FaultRule
-
     mock.faults.add(FaultRule(kinds=["500"], operation="getPrediction"))
     prediction = create(api).json()["id"]
     answer = get(api, prediction)
@@ -166,8 +165,6 @@ def test_every_authoring_mistake_is_named_with_its_place(tmp_path, original, mis
 def test_the_vendors_own_python_client_runs_unchanged_against_the_mock(monkeypatch) -> None:
     import replicate  # the vendor's own client, from the dev extra
 
-    from mockserver import LiveServer
-
     monkeypatch.setenv("REPLICATE_POLL_INTERVAL", "0.01")
     mock = Mock(MockConfig(contracts=[str(REPLICATE)],
                            timing={"min_seconds": 0.05, "max_seconds": 0.1}))
@@ -182,3 +179,28 @@ def test_the_vendors_own_python_client_runs_unchanged_against_the_mock(monkeypat
         assert client.predictions.get(doomed.id).status == "canceled"
         listed = client.predictions.list()
         assert [p.id for p in listed.results] == [doomed.id, prediction.id]
+
+
+def test_lint_and_serve_from_the_command_line(tmp_path) -> None:
+    lint = [sys.executable, "-m", "mockserver", "lint"]
+    clean = subprocess.run([*lint, str(REPLICATE)], capture_output=True, text=True, timeout=60)
+    assert clean.returncode == 0 and "ok" in clean.stdout
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(REPLICATE.read_text(encoding="utf-8").replace(
+        "poll: getPrediction", "poll: getPredictio"), encoding="utf-8")
+    refused = subprocess.run([*lint, str(broken)], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert "did you mean 'getPrediction'?" in refused.stderr
+    no_keys = tmp_path / "no-keys.yaml"
+    no_keys.write_text(REPLICATE.read_text(encoding="utf-8").replace(
+        "x-demo-credentials:\n  keys: [r8_demo_token, r8_other_token]\n", ""), encoding="utf-8")
+    served = Served(str(REPLICATE), cwd=tmp_path)
+    try:
+        made = requests.post(f"{served.base}/replicate/v1/predictions", json=BODY,
+                             headers=TOKEN, timeout=5)
+        assert made.status_code == 201 and ID.match(made.json()["id"])
+    finally:
+        banner = served.stop()
+    assert "Authorization: Bearer r8_demo_token" in banner
+    bare = Served(str(no_keys), cwd=tmp_path)
+    assert "no credentials" in bare.stop()
