@@ -38,6 +38,7 @@ from poll_endpoint import SERVER, _latency, free_port
 from mockserver.storage import RedisStore
 from mockserver.storage.keys import run_key
 
+REPOSITORY = Path(__file__).resolve().parents[1]
 EXECUTIONS = "/further/api/v1/workflow-builder/workflows/wf-1/executions"
 CREATE_SCRIPT = r"""
 wrk.method = "POST"
@@ -97,7 +98,8 @@ def redis_server(folder: Path) -> Iterator[str]:
 def replicas(store: str, count: int, workers: int, threads: int) -> Iterator[list[str]]:
     ports = [free_port() for _ in range(count)]
     servers = [subprocess.Popen([sys.executable, "-c", SERVER, store, str(port), str(workers),
-                                 str(threads)]) for port in ports]
+                                 str(threads)], cwd=REPOSITORY)  # this checkout's mockserver
+               for port in ports]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for base in bases:
