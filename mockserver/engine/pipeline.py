@@ -80,6 +80,7 @@ class VendorPipeline:
             violations=[str(v) for v in violations], response_problems=problems,
             fault=fault.kind if fault else None, prefer=prefer_header, identity=identity,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            run=reply.run,
         ).model_dump_json())
         if problems:
             raise ResponseContractError(

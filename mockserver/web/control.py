@@ -11,8 +11,10 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, Field, ValidationError
 
 from mockserver.engine.faults import FaultRule
+from mockserver.engine.lifecycle import timeline
 from mockserver.engine.scenarios import Scenario
 from mockserver.mock import Mock
+from mockserver.web import queries
 
 __all__ = ["PREFIX", "control_api"]
 
@@ -46,6 +48,10 @@ def control_api(mock: Mock) -> Blueprint:
     @api.errorhandler(ValueError)
     def conflict(error: ValueError) -> tuple[Response, int]:
         return jsonify(error=str(error)), 409
+
+    @api.errorhandler(queries.UnknownName)
+    def unknown(error: queries.UnknownName) -> tuple[Response, int]:
+        return jsonify(error=str(error), valid=error.valid), 400
 
     @api.get("/")
     def overview() -> Response:
@@ -85,6 +91,9 @@ def control_api(mock: Mock) -> Blueprint:
 
     @api.get("/runs")
     def runs() -> Response:
+        if "state" in request.args:
+            return jsonify(queries.runs_by_state(mock, request.args.get("vendor"),
+                                                 request.args["state"]))
         return jsonify([run.model_dump() for run in mock.runs(request.args.get("vendor"))])
 
     @api.get("/runs/<vendor>/<run_id>")
@@ -117,7 +126,32 @@ def control_api(mock: Mock) -> Blueprint:
 
     @api.get("/journal")
     def journal() -> Response:
-        limit = request.args.get("limit", default=100, type=int)
-        return jsonify([entry.model_dump() for entry in mock.journal(limit)])
+        query = queries.JournalQuery.model_validate(request.args.to_dict())
+        return jsonify([entry.model_dump() for entry in queries.filter_journal(mock, query)])
+
+    # -- what the console needs, scriptable like the rest ---------------------------------------
+
+    @api.get("/vendors/<vendor>/operations")
+    def operations(vendor: str) -> Response:
+        return jsonify(queries.operations(mock, vendor))
+
+    @api.get("/vendors/<vendor>/lifecycles")
+    def lifecycles(vendor: str) -> Response:
+        return jsonify(queries.lifecycles(mock, vendor))
+
+    @api.get("/runs/<vendor>/<run_id>/timeline")
+    def run_timeline(vendor: str, run_id: str) -> Response:
+        run = mock.run(vendor, run_id)
+        return jsonify([change.model_dump()
+                        for change in timeline(run, mock.lifecycle(vendor, run.resource))])
+
+    @api.delete("/faults/<int:index>")
+    def remove_fault(index: int) -> Response:
+        mock.faults.remove(index)
+        return jsonify([rule.model_dump() for rule in mock.faults.rules()])
+
+    @api.get("/scenarios")
+    def scenarios() -> Response:
+        return jsonify(mock.scenarios.queued())
 
     return api
