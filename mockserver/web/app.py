@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from mockserver.config import MockConfig
 from mockserver.mock import Mock
+from mockserver.web.console import console_pages
 from mockserver.web.control import control_api
 from mockserver.web.dispatch import VendorDispatch
 from mockserver.web.docs import docs_pages
@@ -29,6 +30,7 @@ def create_app(config: MockConfig | None = None, *, mock: Mock | None = None) ->
     app = Flask("mockserver")
     app.extensions["mockserver"] = mock
     app.register_blueprint(control_api(mock))
+    app.register_blueprint(console_pages())
     app.register_blueprint(docs_pages(mock))
     app.register_blueprint(download_links(mock))
 

@@ -57,7 +57,8 @@ def control_api(mock: Mock) -> Blueprint:
     def overview() -> Response:
         base = request.host_url.rstrip("/")
         return jsonify(
-            vendors={name: {"base_url": base + mock.mount_prefix(name),
+            vendors={name: {"title": runtime.contract.extensions.vendor.name,
+                            "base_url": base + mock.mount_prefix(name),
                             "openapi": f"{base}{mock.mount_prefix(name)}/openapi.json",
                             "docs": f"{base}{mock.mount_prefix(name)}/docs",
                             "credentials": runtime.vendor.auth.credentials.model_dump()}
@@ -91,10 +92,8 @@ def control_api(mock: Mock) -> Blueprint:
 
     @api.get("/runs")
     def runs() -> Response:
-        if "state" in request.args:
-            return jsonify(queries.runs_by_state(mock, request.args.get("vendor"),
-                                                 request.args["state"]))
-        return jsonify([run.model_dump() for run in mock.runs(request.args.get("vendor"))])
+        return jsonify(queries.runs_by_state(mock, request.args.get("vendor"),
+                                             request.args.get("state")))
 
     @api.get("/runs/<vendor>/<run_id>")
     def run(vendor: str, run_id: str) -> Response:

@@ -1,0 +1,98 @@
+// The console: hash routing between pages and a refresh every two seconds while it is visible.
+
+import { ApiError, get } from "./api.js";
+import { $, $$, clockTime } from "./dom.js";
+import * as overview from "./overview.js";
+import * as runs from "./runs.js";
+import * as faults from "./faults.js";
+import * as journal from "./journal.js";
+
+const PAGES = { overview, runs, faults, journal };
+const REFRESH_MS = 2000;
+
+// What every page reads: the overview (vendors, clock), and each vendor's operations and
+// lifecycles, fetched once.
+export const state = { overview: null, operations: {}, lifecycles: {}, counts: {} };
+
+export function route() {
+  const [page, query] = location.hash.replace(/^#/, "").split("?");
+  return { page: PAGES[page] ? page : "overview", params: new URLSearchParams(query || "") };
+}
+
+export function go(page, params = {}) {
+  const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v)).toString();
+  const hash = `#${page}${query ? `?${query}` : ""}`;
+  if (location.hash !== hash) location.hash = hash;
+  else refresh();
+}
+
+async function loadVendors() {
+  state.overview = await get("/");
+  const names = Object.keys(state.overview.vendors);
+  await Promise.all(names.map(async (name) => {
+    if (!state.operations[name]) state.operations[name] = await get(`/vendors/${name}/operations`);
+    if (!state.lifecycles[name]) state.lifecycles[name] = await get(`/vendors/${name}/lifecycles`);
+  }));
+}
+
+function lifecycleOf(run) {
+  return (state.lifecycles[run.vendor] || {})[run.resource];
+}
+
+function showLive(ok, message) {
+  const live = $("#live");
+  live.classList.toggle("down", !ok);
+  live.classList.toggle("paused", ok && document.hidden);
+  $("#live-text").textContent = message;
+}
+
+function showCounts(runList, faultList, violations) {
+  const liveRuns = runList.filter((run) => {
+    const lifecycle = lifecycleOf(run);
+    return lifecycle && !lifecycle.terminal.includes(run.state);
+  }).length;
+  state.counts = { runs: runList.length, live: liveRuns, faults: faultList.length, violations };
+  $("#count-runs").textContent = runList.length || "";
+  $("#count-faults").textContent = faultList.length || "";
+  $("#count-violations").textContent = violations || "";
+  const clock = state.overview.clock;
+  $("#clock-mini").replaceChildren(
+    document.createTextNode(clockTime(clock.now)),
+    Object.assign(document.createElement("small"), {
+      textContent: clock.frozen ? "mock time · frozen" : "mock time · running",
+    }));
+}
+
+let refreshing = null;
+
+export async function refresh() {
+  if (refreshing) return refreshing;
+  refreshing = (async () => {
+    const { page, params } = route();
+    for (const link of $$(".nav a")) link.classList.toggle("active", link.dataset.page === page);
+    for (const name of Object.keys(PAGES)) $(`#page-${name}`).hidden = name !== page;
+    try {
+      await loadVendors();
+      const [runList, faultList, violations] = await Promise.all([
+        get("/runs"), get("/faults"), get("/journal?verdict=violates&limit=1000"),
+      ]);
+      showCounts(runList, faultList, violations.length);
+      await PAGES[page].render({ state, params, runs: runList, faults: faultList, refresh, go });
+      showLive(true, document.hidden ? "paused" : "live · every 2 s");
+    } catch (error) {
+      showLive(false, error instanceof ApiError ? error.message : "offline");
+      if (!(error instanceof ApiError)) console.error(error);
+    }
+  })();
+  try { await refreshing; } finally { refreshing = null; }
+}
+
+function start() {
+  for (const page of Object.values(PAGES)) page.setup({ state, refresh, go, route });
+  window.addEventListener("hashchange", refresh);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) refresh(); });
+  setInterval(() => { if (!document.hidden) refresh(); }, REFRESH_MS);
+  refresh();
+}
+
+start();
