@@ -56,35 +56,65 @@ function showCounts(runList, faultList, violations) {
   $("#count-faults").textContent = faultList.length || "";
   $("#count-violations").textContent = violations || "";
   const clock = state.overview.clock;
+  state.offset = clock.now - Date.now() / 1000;
+  tick();
+}
+
+// The mock's time between refreshes: a running clock keeps its offset from real time.
+export function mockNow() {
+  const clock = state.overview.clock;
+  return clock.frozen ? clock.now : Date.now() / 1000 + state.offset;
+}
+
+function tick() {
+  if (!state.overview) return;
+  const frozen = state.overview.clock.frozen;
   $("#clock-mini").replaceChildren(
-    document.createTextNode(clockTime(clock.now)),
+    document.createTextNode(clockTime(mockNow())),
     Object.assign(document.createElement("small"), {
-      textContent: clock.frozen ? "mock time · frozen" : "mock time · running",
+      textContent: frozen ? "mock time · frozen" : "mock time · running",
     }));
+  const big = $("#clock-time");
+  if (big) big.textContent = clockTime(mockNow());
 }
 
 let refreshing = null;
+let again = false;
 
-export async function refresh() {
-  if (refreshing) return refreshing;
+async function refreshOnce() {
+  const { page, params } = route();
+  for (const link of $$(".nav a")) link.classList.toggle("active", link.dataset.page === page);
+  for (const name of Object.keys(PAGES)) $(`#page-${name}`).hidden = name !== page;
+  document.title = `${page[0].toUpperCase()}${page.slice(1)} · Mock console`;
+  try {
+    await loadVendors();
+    const [runList, faultList, violations] = await Promise.all([
+      get("/runs"), get("/faults"), get("/journal?verdict=violates&limit=1000"),
+    ]);
+    showCounts(runList, faultList, violations.length);
+    await PAGES[page].render({ state, params, runs: runList, faults: faultList, refresh, go });
+    showLive(true, document.hidden ? "paused" : "live · every 2 s");
+  } catch (error) {
+    showLive(false, error instanceof ApiError ? error.message : "offline");
+    if (!(error instanceof ApiError)) console.error(error);
+  }
+}
+
+// Fetch and draw the current page; a call made while one is under way runs once more after it,
+// so what an action changed is always drawn.
+export function refresh() {
+  if (refreshing) {
+    again = true;
+    return refreshing;
+  }
   refreshing = (async () => {
-    const { page, params } = route();
-    for (const link of $$(".nav a")) link.classList.toggle("active", link.dataset.page === page);
-    for (const name of Object.keys(PAGES)) $(`#page-${name}`).hidden = name !== page;
-    try {
-      await loadVendors();
-      const [runList, faultList, violations] = await Promise.all([
-        get("/runs"), get("/faults"), get("/journal?verdict=violates&limit=1000"),
-      ]);
-      showCounts(runList, faultList, violations.length);
-      await PAGES[page].render({ state, params, runs: runList, faults: faultList, refresh, go });
-      showLive(true, document.hidden ? "paused" : "live · every 2 s");
-    } catch (error) {
-      showLive(false, error instanceof ApiError ? error.message : "offline");
-      if (!(error instanceof ApiError)) console.error(error);
-    }
+    do {
+      again = false;
+      await refreshOnce();
+    } while (again);
+    refreshing = null;
   })();
-  try { await refreshing; } finally { refreshing = null; }
+  return refreshing;
 }
 
 function start() {
@@ -92,6 +122,7 @@ function start() {
   window.addEventListener("hashchange", refresh);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) refresh(); });
   setInterval(() => { if (!document.hidden) refresh(); }, REFRESH_MS);
+  setInterval(tick, 1000);
   refresh();
 }
 

@@ -77,6 +77,7 @@ export async function render({ state, faults, refresh }) {
     h("td", { class: "num" }, rule.rate),
     h("td", { class: "num" }, `${rule.retry_after} s`),
     h("td", { class: "num" }, `${rule.latency_ms} ms`),
-    h("td", { class: "num", dataset: { fired: rule.fired } }, `${rule.fired} / ${rule.seen}`),
+    h("td", { class: "num", dataset: { fired: rule.fired } }, `${rule.fired} / ${rule.seen}`,
+      rule.times !== null && rule.fired >= rule.times ? h("div", { class: "run-meta" }, "spent") : null),
     h("td", {}, h("button", { class: "btn small danger", type: "button", onclick: () => remove(index, refresh) }, "Remove")))));
 }

@@ -108,12 +108,13 @@ export async function render({ state, params, go }) {
       h("td", { class: "mono" }, clockTime(entry.time, today)),
       h("td", {}, h("div", {}, h("span", { class: "method" }, entry.method), h("span", { class: "path" }, entry.path)),
         problems.map((p) => h("div", { class: "rule" }, p))),
-      h("td", { class: "mono" }, entry.operation || "—"),
+      h("td", {}, h("div", { class: "mono" }, entry.operation || "—"),
+        h("div", { class: "run-meta" }, state.overview.vendors[entry.vendor]?.title || entry.vendor || "",
+          entry.run ? [" · run ", h("a", { class: "run-id", href: `#runs?vendor=${entry.vendor}&run=${entry.run}`, title: entry.run }, shortId(entry.run))] : null)),
       h("td", {}, statusCell(entry.status)),
       h("td", {}, h("span", { class: `badge ${violates ? "bad" : "ok"}` }, entry.verdict)),
       h("td", {}, entry.fault ? h("span", { class: "badge warn" }, entry.fault) : ""),
       h("td", { class: "mono" }, entry.prefer || ""),
-      h("td", { class: "num" }, `${entry.duration_ms} ms`),
-      h("td", {}, entry.run ? h("a", { class: "run-id", href: `#runs?vendor=${entry.vendor}&run=${entry.run}`, title: entry.run }, shortId(entry.run)) : ""));
+      h("td", { class: "num" }, `${Number(entry.duration_ms).toFixed(1)} ms`));
   }));
 }

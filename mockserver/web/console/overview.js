@@ -88,7 +88,6 @@ export async function render({ state }) {
     stat(counts.faults, "active fault rules", counts.faults ? "bad" : ""),
     stat(counts.violations, "requests that broke the contract", counts.violations ? "bad" : ""));
 
-  $("#clock-time").textContent = clockTime(clock.now);
   const badge = $("#clock-state");
   badge.textContent = clock.frozen ? "frozen" : "running";
   badge.className = `badge ${clock.frozen ? "warn" : "ok"}`;
