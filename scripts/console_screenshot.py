@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 from playwright.sync_api import sync_playwright
@@ -38,8 +39,8 @@ def free_port() -> int:
 
 def traffic(base: str) -> None:
     """What a client under test might have done in its first minute."""
-    def post(path: str, **kwargs: object) -> requests.Response:
-        return requests.post(base + path, timeout=5, **kwargs)  # type: ignore[arg-type]
+    def post(path: str, **kwargs: Any) -> requests.Response:
+        return requests.post(base + path, timeout=5, **kwargs)
 
     token = post("/further/api/v1/oauth2/access_token", json={
         "client_id": "YOUR_CLIENT_ID", "client_secret": "YOUR_CLIENT_SECRET"}).json()

@@ -27,6 +27,8 @@ function explain(status, payload) {
 
 export async function call(method, path, body) {
   const init = { method, headers: { Accept: "application/json" } };
+  // The console's reads stay out of `mockserver serve`'s access log; its actions do not.
+  if (method === "GET") init.headers["X-Mock-Console"] = "refresh";
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
