@@ -92,8 +92,8 @@ def control_api(mock: Mock) -> Blueprint:
 
     @api.get("/runs")
     def runs() -> Response:
-        return jsonify(queries.runs_by_state(mock, request.args.get("vendor"),
-                                             request.args.get("state")))
+        query = queries.RunQuery.model_validate(request.args.to_dict())
+        return jsonify(queries.list_runs(mock, query))
 
     @api.get("/runs/<vendor>/<run_id>")
     def run(vendor: str, run_id: str) -> Response:
@@ -129,6 +129,10 @@ def control_api(mock: Mock) -> Blueprint:
         return jsonify([entry.model_dump() for entry in queries.filter_journal(mock, query)])
 
     # -- what the console needs, scriptable like the rest ---------------------------------------
+
+    @api.get("/summary")
+    def summary() -> Response:
+        return jsonify(queries.summary(mock))
 
     @api.get("/vendors/<vendor>/operations")
     def operations(vendor: str) -> Response:

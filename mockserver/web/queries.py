@@ -1,5 +1,5 @@
 """What the control API's read endpoints compute from a mock: a vendor's operations and
-lifecycles, runs by state, and the journal filtered by vendor, operation, verdict or run.
+lifecycles, runs by state, counts, and the journal filtered by vendor, operation, verdict or run.
 
 Kept apart from the routes so the console and a script asking the same question get the same
 answer, and so every name a caller gives is checked against what the mock serves.
@@ -18,11 +18,13 @@ from mockserver.storage import JOURNAL_LIMIT
 
 __all__ = [
     "JournalQuery",
+    "RunQuery",
     "UnknownName",
     "filter_journal",
     "lifecycles",
+    "list_runs",
     "operations",
-    "runs_by_state",
+    "summary",
 ]
 
 
@@ -71,22 +73,47 @@ def lifecycles(mock: Mock, vendor: str) -> dict[str, dict[str, Any]]:
             for resource, lc in found.items()}
 
 
-def runs_by_state(mock: Mock, vendor: str | None, state: str | None) -> list[dict[str, Any]]:
-    """Every run (of a vendor, in a state), each with its lifecycle's timeline."""
-    names = [_vendor(mock, vendor)] if vendor is not None else list(mock.vendors)
+class RunQuery(BaseModel):
+    """The runs endpoint's filters; `limit` keeps the newest runs."""
+
+    vendor: str | None = None
+    state: str | None = None
+    limit: int | None = Field(None, ge=1)
+
+
+def list_runs(mock: Mock, query: RunQuery) -> list[dict[str, Any]]:
+    """Every run (of a vendor, in a state), oldest first, each with its lifecycle's timeline."""
+    names = [_vendor(mock, query.vendor)] if query.vendor is not None else list(mock.vendors)
     states = sorted({state for name in names for lc in
                      mock.vendors[name].contract.extensions.lifecycles.values()
                      for state in lc.states})
-    if state is not None and state not in states:
-        raise UnknownName("state", state, states)
+    if query.state is not None and query.state not in states:
+        raise UnknownName("state", query.state, states)
+    kept = [run for run in mock.runs(query.vendor) if query.state in (None, run.state)]
     found = []
-    for run in mock.runs(vendor):
-        if state is not None and run.state != state:
-            continue
-        lifecycle = mock.lifecycle(run.vendor, run.resource)
-        found.append({**run.model_dump(), "timeline": [
-            {"state": lifecycle.initial, "at": run.created_at}, *run.model_dump()["history"]]})
+    for run in kept[-query.limit:] if query.limit else kept:
+        dumped = run.model_dump()
+        initial = mock.lifecycle(run.vendor, run.resource).initial
+        dumped["timeline"] = [{"state": initial, "at": run.created_at}, *dumped["history"]]
+        found.append(dumped)
     return found
+
+
+def summary(mock: Mock) -> dict[str, Any]:
+    """Counts a dashboard shows without fetching everything: runs by vendor and state (and how
+    many are live), fault rules, journal entries and the ones that broke the contract."""
+    by_state: dict[str, dict[str, int]] = {name: {} for name in mock.vendors}
+    live = 0
+    for run in mock.runs():
+        counts = by_state[run.vendor]
+        counts[run.state] = counts.get(run.state, 0) + 1
+        live += run.state not in mock.lifecycle(run.vendor, run.resource).terminal
+    journal = mock.store.journal(JOURNAL_LIMIT)
+    return {"runs": {"total": sum(sum(c.values()) for c in by_state.values()), "live": live,
+                     "by_state": by_state},
+            "faults": len(mock.faults.rules()),
+            "journal": {"entries": len(journal),
+                        "violations": sum(e.get("verdict") == "violates" for e in journal)}}
 
 
 def filter_journal(mock: Mock, query: JournalQuery) -> list[JournalEntry]:
@@ -104,16 +131,17 @@ def filter_journal(mock: Mock, query: JournalQuery) -> list[JournalEntry]:
         if query.operation not in known:
             raise UnknownName("operation", query.operation, known)
     belongs = _run_filter(mock, query.vendor, query.run) if query.run and query.vendor else None
-    picked = [entry for entry in mock.journal(JOURNAL_LIMIT)
-              if query.vendor in (None, entry.vendor)
-              and query.operation in (None, entry.operation)
-              and query.verdict in (None, entry.verdict)
+    # Filtered as stored, and only the entries kept are parsed: the journal holds thousands.
+    picked = [entry for entry in mock.store.journal(JOURNAL_LIMIT)
+              if query.vendor in (None, entry.get("vendor"))
+              and query.operation in (None, entry.get("operation"))
+              and query.verdict in (None, entry.get("verdict"))
               and (belongs is None or belongs(entry))]
-    return picked[-query.limit:]
+    return [JournalEntry.model_validate(entry) for entry in picked[-query.limit:]]
 
 
-def _run_filter(mock: Mock, vendor: str, run_id: str) -> Callable[[JournalEntry], bool]:
-    """Which journal entries are a run's: those that created or read it, and any other request
-    whose path names it."""
+def _run_filter(mock: Mock, vendor: str, run_id: str) -> Callable[[dict[str, Any]], bool]:
+    """Which stored journal entries are a run's: those that created or read it, and any other
+    request whose path names it."""
     mock.run(vendor, run_id)  # an unknown run is a 404, not an empty list
-    return lambda entry: entry.run == run_id or run_id in entry.path
+    return lambda entry: entry.get("run") == run_id or run_id in entry.get("path", "")

@@ -12,14 +12,14 @@ const REFRESH_MS = 2000;
 
 // What every page reads: the overview (vendors, clock), and each vendor's operations and
 // lifecycles, fetched once.
-export const state = { overview: null, operations: {}, lifecycles: {}, counts: {} };
+const state = { overview: null, operations: {}, lifecycles: {}, counts: {} };
 
-export function route() {
+function route() {
   const [page, query] = location.hash.replace(/^#/, "").split("?");
   return { page: PAGES[page] ? page : "overview", params: new URLSearchParams(query || "") };
 }
 
-export function go(page, params = {}) {
+function go(page, params = {}) {
   const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v)).toString();
   const hash = `#${page}${query ? `?${query}` : ""}`;
   if (location.hash !== hash) location.hash = hash;
@@ -35,10 +35,6 @@ async function loadVendors() {
   }));
 }
 
-function lifecycleOf(run) {
-  return (state.lifecycles[run.vendor] || {})[run.resource];
-}
-
 function showLive(ok, message) {
   const live = $("#live");
   live.classList.toggle("down", !ok);
@@ -46,14 +42,11 @@ function showLive(ok, message) {
   $("#live-text").textContent = message;
 }
 
-function showCounts(runList, faultList, violations) {
-  const liveRuns = runList.filter((run) => {
-    const lifecycle = lifecycleOf(run);
-    return lifecycle && !lifecycle.terminal.includes(run.state);
-  }).length;
-  state.counts = { runs: runList.length, live: liveRuns, faults: faultList.length, violations };
-  $("#count-runs").textContent = runList.length || "";
-  $("#count-faults").textContent = faultList.length || "";
+function showCounts(summary) {
+  const violations = summary.journal.violations;
+  state.counts = { runs: summary.runs.total, live: summary.runs.live, faults: summary.faults, violations };
+  $("#count-runs").textContent = summary.runs.total || "";
+  $("#count-faults").textContent = summary.faults || "";
   $("#count-violations").textContent = violations || "";
   const clock = state.overview.clock;
   state.offset = clock.now - Date.now() / 1000;
@@ -61,7 +54,7 @@ function showCounts(runList, faultList, violations) {
 }
 
 // The mock's time between refreshes: a running clock keeps its offset from real time.
-export function mockNow() {
+function mockNow() {
   const clock = state.overview.clock;
   return clock.frozen ? clock.now : Date.now() / 1000 + state.offset;
 }
@@ -88,11 +81,8 @@ async function refreshOnce() {
   document.title = `${page[0].toUpperCase()}${page.slice(1)} · Mock console`;
   try {
     await loadVendors();
-    const [runList, faultList, violations] = await Promise.all([
-      get("/runs"), get("/faults"), get("/journal?verdict=violates&limit=1000"),
-    ]);
-    showCounts(runList, faultList, violations.length);
-    await PAGES[page].render({ state, params, runs: runList, faults: faultList, refresh, go });
+    showCounts(await get("/summary"));
+    await PAGES[page].render({ state, params, refresh, go });
     showLive(true, document.hidden ? "paused" : "live · every 2 s");
   } catch (error) {
     showLive(false, error instanceof ApiError ? error.message : "offline");
@@ -102,7 +92,7 @@ async function refreshOnce() {
 
 // Fetch and draw the current page; a call made while one is under way runs once more after it,
 // so what an action changed is always drawn.
-export function refresh() {
+function refresh() {
   if (refreshing) {
     again = true;
     return refreshing;

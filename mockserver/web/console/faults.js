@@ -1,7 +1,7 @@
 // Faults: the active rules, one removed at a time, and a form that adds one on an operation
 // chosen from the vendor's contract.
 
-import { del, post } from "./api.js";
+import { del, get, post } from "./api.js";
 import { $, clearErrors, fillSelect, h, numberOrText, showErrors } from "./dom.js";
 
 function operationOptions(state, vendor) {
@@ -55,13 +55,14 @@ async function remove(index, refresh) {
   }
 }
 
-export async function render({ state, faults, refresh }) {
+export async function render({ state, refresh }) {
   const form = $("#fault-form");
   if (!form.elements.vendor.options.length) {
     fillSelect(form.elements.vendor, [{ value: "", label: "any vendor" },
       ...Object.keys(state.overview.vendors).map((v) => ({ value: v, label: state.overview.vendors[v].title || v }))]);
     fillSelect(form.elements.operation, operationOptions(state, form.elements.vendor.value));
   }
+  const faults = await get("/faults");
   const signature = JSON.stringify(faults);
   if (signature === shown) return;
   shown = signature;

@@ -51,6 +51,7 @@ function forceCell(run, lifecycle, refresh) {
 }
 
 let shown = "";
+const LIMIT = 200;
 
 const lifecycleOf = (state, run) => (state.lifecycles[run.vendor] || {})[run.resource];
 
@@ -114,7 +115,7 @@ export async function render({ state, params, refresh }) {
     h("td", {}, s.outcome || "as asked"), h("td", {}, s.polls ?? "—"), h("td", {}, s.seconds ?? "—"),
     h("td", {}, s.count))));
 
-  const query = new URLSearchParams(Object.entries({ vendor, state: wanted }).filter(([, v]) => v));
+  const query = new URLSearchParams(Object.entries({ vendor, state: wanted, limit: LIMIT }).filter(([, v]) => v));
   let list;
   try {
     list = await get(`/runs?${query}`);
@@ -123,7 +124,7 @@ export async function render({ state, params, refresh }) {
     $("#runs-error").textContent = error.message;
     return;
   }
-  list.sort((a, b) => b.created_at - a.created_at);
+  list = [...list].sort((a, b) => b.created_at - a.created_at);
   const table = $("#runs-table");
   const signature = JSON.stringify([list, state.overview.clock.frozen]);
   const choosing = table.contains(document.activeElement) && document.activeElement.tagName === "SELECT";
@@ -131,7 +132,8 @@ export async function render({ state, params, refresh }) {
   shown = signature;
   const today = state.overview.clock.now;
   const highlight = params.get("run");
-  $("#runs-summary").textContent = `${list.length} run${list.length === 1 ? "" : "s"}`;
+  $("#runs-summary").textContent = list.length === LIMIT ? `the newest ${LIMIT} runs`
+    : `${list.length} run${list.length === 1 ? "" : "s"}`;
   $("#runs-empty").hidden = list.length > 0;
   table.hidden = !list.length;
   $("#runs-table tbody").replaceChildren(...list.map((run) => {

@@ -103,3 +103,22 @@ def test_bad_journal_filters_are_a_400_naming_the_filter(api, query, named):
     result = api.request("GET", f"/__mock__/journal?{query}")
     assert result.status == 400
     assert named in result.text
+
+
+def test_the_summary_counts_runs_by_state_faults_and_violations(api, mock):
+    sync(api)
+    sync(api, payload={"message": 42})
+    start(api, prefer="seconds=100")
+    api.request("POST", "/__mock__/faults", json={"kinds": ["500"], "vendor": "further"})
+    counted = api.request("GET", "/__mock__/summary").json()
+    assert counted["runs"] == {"total": 2, "live": 1, "by_state": {
+        "flowflow": {}, "further": {}, "futurity": {}, "phinite": {"completed": 1, "running": 1}}}
+    assert counted["faults"] == 1
+    assert counted["journal"] == {"entries": 3, "violations": 1}
+
+
+def test_a_run_listing_keeps_the_newest_when_limited(api):
+    made = [start(api).json()["workflow_id"] for _ in range(3)]
+    listed = api.request("GET", "/__mock__/runs?limit=2").json()
+    assert [run["id"] for run in listed] == made[1:]
+    assert api.request("GET", "/__mock__/runs?limit=0").status == 400
