@@ -66,6 +66,7 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
         for key in credentials.keys:
             click.echo(f"      Authorization: Bearer {key}")
     click.echo(f"  Control API  {base}/__mock__/")
+    click.echo(f"  QA console   {base}/__mock__/ui")
     sys.stdout.flush()
     from mockserver.web import server
     from mockserver.web.app import create_app

@@ -56,13 +56,14 @@ def test_the_console_files_are_package_data():
         assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative
 
 
-def test_the_consoles_reads_stay_out_of_the_access_log_and_its_actions_do_not(tmp_path):
+def test_serve_names_the_console_and_keeps_its_reads_out_of_the_access_log(tmp_path):
     server = Served("phinite", "--store", "memory", cwd=tmp_path)
     quiet = {"X-Mock-Console": "refresh"}
     assert requests.get(f"{server.base}/__mock__/runs", headers=quiet, timeout=5).ok
     assert requests.post(f"{server.base}/__mock__/clock/freeze", headers=quiet, timeout=5).ok
     assert requests.get(f"{server.base}/__mock__/faults", timeout=5).ok
     log = server.stop()
+    assert f"QA console   {server.base}/__mock__/ui" in log
     assert '"POST /__mock__/clock/freeze HTTP/1.1" 200' in log
     assert '"GET /__mock__/faults HTTP/1.1" 200' in log
     assert "/__mock__/runs" not in log
