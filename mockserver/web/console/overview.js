@@ -14,17 +14,21 @@ function credentials(creds) {
   return lines;
 }
 
-// How far the mock's clock is from real time, in words.
-function offset(seconds) {
-  const size = Math.abs(seconds);
-  if (size < 1) return "in step with real time";
+// A length of time in words: "1 h", "2 d 3 h", "45 s".
+function duration(seconds) {
   const units = [[86400, "d"], [3600, "h"], [60, "min"], [1, "s"]];
   const parts = [];
-  let rest = Math.round(size);
+  let rest = Math.round(Math.abs(seconds));
   for (const [unit, name] of units) {
     if (rest >= unit && parts.length < 2) { parts.push(`${Math.floor(rest / unit)} ${name}`); rest %= unit; }
   }
-  return `${parts.join(" ")} ${seconds > 0 ? "ahead of" : "behind"} real time`;
+  return parts.join(" ") || "0 s";
+}
+
+// How far the mock's clock is from real time, in words.
+function offset(seconds) {
+  if (Math.abs(seconds) < 1) return "in step with real time";
+  return `${duration(seconds)} ${seconds > 0 ? "ahead of" : "behind"} real time`;
 }
 
 function stat(value, label, tone = "") {
@@ -76,7 +80,8 @@ export async function render({ state }) {
   const rows = Object.entries(vendors).map(([name, vendor]) => h("tr", { dataset: { vendor: name } },
     h("td", {}, h("div", { class: "vendor-title" }, vendor.title || name), h("div", { class: "muted mono" }, name)),
     h("td", {}, h("code", {}, vendor.base_url)),
-    h("td", {}, credentials(vendor.credentials)),
+    h("td", {}, credentials(vendor.credentials), vendor.token_lifetime_seconds
+      ? h("div", { class: "run-meta" }, `tokens live ${duration(vendor.token_lifetime_seconds)}`) : null),
     h("td", {}, h("a", { href: vendor.docs, target: "_blank", rel: "noopener" }, "API docs"), " · ",
       h("a", { href: vendor.openapi, target: "_blank", rel: "noopener" }, "openapi.json"))));
   $("#vendors-table tbody").replaceChildren(...rows);
@@ -91,6 +96,13 @@ export async function render({ state }) {
   const badge = $("#clock-state");
   badge.textContent = clock.frozen ? "frozen" : "running";
   badge.className = `badge ${clock.frozen ? "warn" : "ok"}`;
+  const lifetimes = Object.values(vendors).map((v) => v.token_lifetime_seconds).filter(Boolean);
+  const expire = $("#expire-tokens");
+  expire.hidden = !lifetimes.length;
+  if (lifetimes.length) {
+    expire.dataset.advance = Math.max(...lifetimes);
+    expire.textContent = `Expire tokens (+${duration(Math.max(...lifetimes))})`;
+  }
   $("#clock-offset").textContent = offset(clock.now - Date.now() / 1000);
   $("#freeze").disabled = clock.frozen;
   $("#resume").disabled = !clock.frozen;

@@ -8,6 +8,7 @@ at /usr/bin/chromium the tests skip, except under CI, where they fail (`.ci/run`
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -101,6 +102,15 @@ def test_overview_lists_the_vendors_and_drives_the_clock(page, base, tmp_path):
     expect(page.locator("#clock-offset")).to_contain_text("ahead of real time")
     after = requests.get(f"{base}/__mock__/clock", timeout=5).json()["now"]
     assert after == pytest.approx(before + 3600)
+    token = requests.post(f"{base}/further/api/v1/oauth2/access_token", timeout=5, json={
+        "client_id": "YOUR_CLIENT_ID", "client_secret": "YOUR_CLIENT_SECRET"}).json()
+    further = {"Authorization": f"Bearer {token['access_token']}"}
+    execution = f"{base}/further/api/v1/workflow-builder/workflows/wf-1/executions/nope"
+    assert requests.get(execution, headers=further, timeout=5).status_code == 404
+    page.click("text=Expire tokens (+1 h)")
+    # frozen: the lead over real time shrinks as real time passes
+    expect(page.locator("#clock-offset")).to_contain_text(re.compile(r"^(2 h|1 h 59 min) ahead"))
+    assert requests.get(execution, headers=further, timeout=5).status_code == 401
     page.fill("#advance-form input[name=seconds]", "-5")
     page.click("#advance-form button[type=submit]")
     expect(page.locator("#advance-form")).to_contain_text("greater than or equal to 0")
