@@ -78,7 +78,9 @@ export function numberOrText(value) {
   return Number.isFinite(number) ? number : value;
 }
 
+// Replace a select's options (not while someone is choosing in it), keeping its choice if it can.
 export function fillSelect(select, options, keep = true) {
+  if (document.activeElement === select) return;
   const previous = select.value;
   select.replaceChildren(...options.map((option) =>
     option instanceof Node ? option : h("option", { value: option.value }, option.label)));

@@ -54,6 +54,7 @@ let shown = "";
 const LIMIT = 200;
 
 const lifecycleOf = (state, run) => (state.lifecycles[run.vendor] || {})[run.resource];
+let scenarioChoices = () => {};
 
 export function setup({ state, refresh, go }) {
   const update = () => go("runs", { vendor: $("#runs-vendor").value, state: $("#runs-state").value });
@@ -61,15 +62,15 @@ export function setup({ state, refresh, go }) {
   $("#runs-state").addEventListener("change", update);
 
   const form = $("#scenario-form");
-  const resources = () => {
+  scenarioChoices = () => {
     const lifecycles = state.lifecycles[form.elements.vendor.value] || {};
     fillSelect(form.elements.resource, Object.keys(lifecycles).map((r) => ({ value: r, label: r })));
     const lifecycle = lifecycles[form.elements.resource.value];
     fillSelect(form.elements.outcome, [{ value: "", label: "as the request asks" },
       ...(lifecycle ? lifecycle.outcomes : []).map((o) => ({ value: o, label: o }))]);
   };
-  form.elements.vendor.addEventListener("change", resources);
-  form.elements.resource.addEventListener("change", resources);
+  form.elements.vendor.addEventListener("change", () => scenarioChoices());
+  form.elements.resource.addEventListener("change", () => scenarioChoices());
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -85,7 +86,6 @@ export function setup({ state, refresh, go }) {
       showErrors(form, error);
     }
   });
-  setup.resources = resources;
 }
 
 export async function render({ state, params, refresh }) {
@@ -106,7 +106,7 @@ export async function render({ state, params, refresh }) {
   const form = $("#scenario-form");
   if (!form.elements.vendor.options.length) {
     fillSelect(form.elements.vendor, vendors.map((v) => ({ value: v, label: state.overview.vendors[v].title || v })));
-    setup.resources();
+    scenarioChoices();
   }
   const queued = await get("/scenarios");
   $("#scenarios-table").hidden = !queued.length;
