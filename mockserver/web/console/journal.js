@@ -6,7 +6,6 @@ import { $, clockTime, fillSelect, h, shortId, statusCell } from "./dom.js";
 import { tree } from "./tree.js";
 
 const SHOWN_AS_ROW = new Set(["violations", "response_problems"]);
-let entries = [];
 let selected = null;
 let shown = "";
 
@@ -85,6 +84,7 @@ export async function render({ state, params, go }) {
       onclick: () => go("journal", { ...wanted, run: "" }) }, "✕"));
   }
   const query = new URLSearchParams(Object.entries({ ...wanted, limit: 200 }).filter(([, v]) => v));
+  let entries;
   try {
     entries = (await get(`/journal?${query}`)).reverse();
     $("#journal-error").textContent = "";
