@@ -56,6 +56,16 @@ const LIMIT = 200;
 const lifecycleOf = (state, run) => (state.lifecycles[run.vendor] || {})[run.resource];
 let scenarioChoices = () => {};
 
+// What to do when there is no run yet: the operations that start one, at their full URLs.
+function emptyHint(state, vendor, wanted) {
+  if (vendor || wanted) return ["No run matches these filters."];
+  const starts = Object.entries(state.operations).flatMap(([name, operations]) => operations
+    .filter((op) => op.roles.includes("create"))
+    .map((op) => h("li", {}, h("code", {}, `${op.method} ${state.overview.vendors[name].base_url}${op.path}`))));
+  return [h("div", {}, "No runs yet. A run starts when a client calls one of these:"),
+    h("ul", { class: "hint-list" }, starts)];
+}
+
 export function setup({ state, refresh, go }) {
   const update = () => go("runs", { vendor: $("#runs-vendor").value, state: $("#runs-state").value });
   $("#runs-vendor").addEventListener("change", update);
@@ -135,6 +145,7 @@ export async function render({ state, params, refresh }) {
   $("#runs-summary").textContent = list.length === LIMIT ? `the newest ${LIMIT} runs`
     : `${list.length} run${list.length === 1 ? "" : "s"}`;
   $("#runs-empty").hidden = list.length > 0;
+  if (!list.length) $("#runs-empty").replaceChildren(...emptyHint(state, vendor, wanted));
   table.hidden = !list.length;
   $("#runs-table tbody").replaceChildren(...list.map((run) => {
     const lifecycle = lifecycleOf(state, run);

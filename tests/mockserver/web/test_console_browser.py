@@ -122,8 +122,10 @@ def test_overview_lists_the_vendors_and_drives_the_clock(page, base, tmp_path):
 
 def test_a_run_appears_finishes_on_a_clock_jump_and_another_is_forced_to_fail(page, base,
                                                                              tmp_path):
-    finishing = start_run(base, prefer="seconds=30")
     page.goto(f"{base}/__mock__/ui#runs")
+    expect(page.locator("#runs-empty")).to_contain_text(  # how to start one
+        f"POST {base}/phinite/api/v1/ai/trigger/start/{{workspace_id}}/{{trigger_id}}/")
+    finishing = start_run(base, prefer="seconds=30")
     row = page.locator(f'#runs-table tr[data-run="{finishing}"]')
     expect(row.locator("td").nth(1)).to_contain_text("running")
     expect(row).to_contain_text("completed after 30 s")
