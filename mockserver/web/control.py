@@ -10,7 +10,6 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, Field, ValidationError
 
-from mockserver.engine.contract import Contract
 from mockserver.engine.faults import FaultRule
 from mockserver.engine.lifecycle import timeline
 from mockserver.engine.scenarios import Scenario
@@ -28,12 +27,6 @@ class Advance(BaseModel):
 
 class ForceState(BaseModel):
     state: str
-
-
-def _token_lifetime(contract: Contract) -> float | None:
-    """How long the vendor's OAuth2 tokens live; None when it issues none (static keys)."""
-    endpoint = contract.token_endpoint
-    return endpoint.lifetime_seconds if endpoint is not None else None
 
 
 def control_api(mock: Mock) -> Blueprint:
@@ -69,7 +62,7 @@ def control_api(mock: Mock) -> Blueprint:
                             "openapi": f"{base}{mock.mount_prefix(name)}/openapi.json",
                             "docs": f"{base}{mock.mount_prefix(name)}/docs",
                             "credentials": runtime.vendor.auth.credentials.model_dump(),
-                            "token_lifetime_seconds": _token_lifetime(runtime.contract)}
+                            "token_lifetime_seconds": queries.token_lifetime(mock, name)}
                      for name, runtime in mock.vendors.items()},
             clock=mock.clock.state(), seed=mock.config.seed,
         )

@@ -25,6 +25,7 @@ __all__ = [
     "list_runs",
     "operations",
     "summary",
+    "token_lifetime",
 ]
 
 
@@ -50,6 +51,12 @@ def _vendor(mock: Mock, name: str) -> str:
     if name not in mock.vendors:
         raise UnknownName("vendor", name, sorted(mock.vendors))
     return name
+
+
+def token_lifetime(mock: Mock, vendor: str) -> float | None:
+    """How long a vendor's OAuth2 tokens live; None when it issues none (static keys)."""
+    endpoint = mock.vendors[_vendor(mock, vendor)].contract.token_endpoint
+    return endpoint.lifetime_seconds if endpoint is not None else None
 
 
 def operations(mock: Mock, vendor: str) -> list[dict[str, Any]]:

@@ -18,6 +18,10 @@ def test_a_vendors_operations_and_lifecycles(api):
     lifecycles = api.request("GET", "/__mock__/vendors/phinite/lifecycles").json()
     assert lifecycles["task"]["states"] == ["running", "completed", "failed"]
     assert {"completed", "failed"} <= set(lifecycles["task"]["outcomes"])
+    vendors = api.request("GET", "/__mock__/").json()["vendors"]
+    assert vendors["further"]["token_lifetime_seconds"] == 3600
+    assert vendors["phinite"]["token_lifetime_seconds"] is None  # static keys never expire
+    assert vendors["phinite"]["title"] == "Phinite"
     refused = api.request("GET", "/__mock__/vendors/phinit/operations")
     assert refused.status == 400
     assert "phinite" in refused.json()["valid"] and "phinit" in refused.json()["error"]
