@@ -68,7 +68,9 @@ class FaultInjector:
         self._store.put(*keys.FAULTS, {"rules": [rule.model_dump() for rule in rules]})
 
     def add(self, rule: FaultRule) -> None:
-        self.set_rules([*self.rules(), rule])
+        """Append a rule atomically: the counts requests update meanwhile are kept."""
+        self._store.update(*keys.FAULTS, lambda stored: {
+            "rules": [*(stored or {"rules": []})["rules"], rule.model_dump()]})
 
     def remove(self, index: int) -> FaultRule:
         """Take out the rule at `index` (0-based, in `rules()` order), atomically."""
