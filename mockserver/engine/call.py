@@ -49,6 +49,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
     raw: bytes | None = None
+    run: str | None = None
+    """The run this reply created or read: the journal names it, linking a run to its requests."""
 
 
 StartHook = Callable[["Call", Run, random.Random], dict[str, Any]]

@@ -68,7 +68,25 @@ class FaultInjector:
         self._store.put(*keys.FAULTS, {"rules": [rule.model_dump() for rule in rules]})
 
     def add(self, rule: FaultRule) -> None:
-        self.set_rules([*self.rules(), rule])
+        """Append a rule atomically: the counts requests update meanwhile are kept."""
+        self._store.update(*keys.FAULTS, lambda stored: {
+            "rules": [*(stored or {"rules": []})["rules"], rule.model_dump()]})
+
+    def remove(self, index: int) -> FaultRule:
+        """Take out the rule at `index` (0-based, in `rules()` order), atomically."""
+        removed: list[FaultRule] = []
+
+        def change(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+            rules = (stored or {"rules": []})["rules"]
+            if not 0 <= index < len(rules):
+                return None
+            removed.append(FaultRule.model_validate(rules[index]))
+            return {"rules": rules[:index] + rules[index + 1:]}
+
+        self._store.update(*keys.FAULTS, change)
+        if not removed:
+            raise LookupError(f"no fault rule #{index}; there are {len(self.rules())}")
+        return removed[0]
 
     def pick(self, vendor: str, operation: str, stored: dict[str, Any] | None) -> Fault | None:
         """Count this request against every matching rule; the first rule that fires wins.

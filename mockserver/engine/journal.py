@@ -25,3 +25,4 @@ class JournalEntry(BaseModel):
     prefer: str | None = None
     identity: str | None = None
     duration_ms: float = 0.0
+    run: str | None = Field(None, description="The run this request created or read.")

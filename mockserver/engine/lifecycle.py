@@ -3,7 +3,9 @@
 A run's plan fixes, at creation, which terminal state it ends in and after how many seconds of
 mock time or how many polls. Its state at any moment follows an allowed path from the
 initial state to that outcome, so every observed change is an allowed transition, and the state
-is stored on every read, so a terminal state never changes.
+is stored on every read, so a terminal state never changes. Each change is kept in the run's
+`history` with the mock time it happened at (the plan's moment for a time-driven change, the
+poll's for a poll-driven one), so a timeline reads the same however often it is read.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from mockserver.storage import keys
 __all__ = [
     "Plan",
     "Run",
+    "Transition",
     "advance",
     "fingerprint",
     "finish",
@@ -32,6 +35,7 @@ __all__ = [
     "progress",
     "route",
     "seeded_random",
+    "timeline",
 ]
 
 
@@ -41,6 +45,13 @@ class Plan(BaseModel):
     outcome: str
     seconds: float | None = None
     polls: int | None = None
+
+
+class Transition(BaseModel):
+    """A run entered `state` at mock time `at`."""
+
+    state: str
+    at: float
 
 
 class Run(BaseModel):
@@ -61,6 +72,8 @@ class Run(BaseModel):
     reason: str | None = None
     request: dict[str, Any] = Field(default_factory=dict)
     data: dict[str, Any] = Field(default_factory=dict)
+    history: list[Transition] = Field(
+        default_factory=list, description="State changes after the initial state, oldest first.")
 
     @property
     def key(self) -> str:
@@ -141,26 +154,44 @@ def advance(run: Run, lifecycle: Lifecycle, now: float) -> Run:
     limit = lifecycle.max_seconds
     if limit is not None and now - run.created_at >= limit:
         return finish(run, lifecycle.failure, now,
-                      f"The run exceeded the maximum of {limit:g} seconds")
+                      f"The run exceeded the maximum of {limit:g} seconds",
+                      at=min(now, run.created_at + limit))
     path = route(lifecycle, run.plan.outcome)
     done = progress(run, now)
-    reached = path[-1] if done >= 1.0 else path[min(int(done * (len(path) - 1)), len(path) - 2)]
-    if run.state in path and path.index(reached) <= path.index(run.state):
+    last = len(path) - 1
+    index = last if done >= 1.0 else min(int(done * last), last - 1)
+    start = path.index(run.state) if run.state in path else -1
+    if index <= start:
         return run
-    if not lifecycle.can_move(run.state, reached):
+    if start >= 0 and not lifecycle.can_move(run.state, path[index]):
         # Time jumped past states the contract does not let the run skip: one step per look.
-        reached = path[path.index(run.state) + 1] if run.state in path else reached
-    if reached in lifecycle.terminal:
-        return finish(run, reached, now, None)
-    started = run.started_at if run.started_at is not None else now
-    return run.model_copy(update={"state": reached, "started_at": started})
+        index = start + 1
+    passed = [Transition(state=path[i], at=_moment(run, i / last, now))
+              for i in range(start + 1, min(index, last - 1) + 1)]
+    started = run.started_at if run.started_at is not None else \
+        (passed[0].at if passed else now)
+    moved = run.model_copy(update={"state": path[min(index, last - 1)], "started_at": started,
+                                   "history": [*run.history, *passed]})
+    if index == last:
+        return finish(moved, run.plan.outcome, now, None, at=_moment(run, 1.0, now))
+    return moved
 
 
-def finish(run: Run, state: str, now: float, reason: str | None) -> Run:
-    """The run in a terminal state from now on."""
-    started = run.started_at if run.started_at is not None else now
+def _moment(run: Run, fraction: float, now: float) -> float:
+    """When a run reached `fraction` of its plan: by its seconds if they got it there first, else
+    now (a poll, or a read, moved it)."""
+    if run.plan.seconds is None:
+        return now
+    return min(now, run.created_at + run.plan.seconds * fraction)
+
+
+def finish(run: Run, state: str, now: float, reason: str | None, *,
+           at: float | None = None) -> Run:
+    """The run in a terminal state from now on; `at`: when it got there, if before now."""
+    change = Transition(state=state, at=now if at is None else at)
+    started = run.started_at if run.started_at is not None else change.at
     return run.model_copy(update={"state": state, "finished_at": now, "reason": reason,
-                                  "started_at": started})
+                                  "started_at": started, "history": [*run.history, change]})
 
 
 def force(run: Run, lifecycle: Lifecycle, state: str, now: float) -> Run:
@@ -172,4 +203,10 @@ def force(run: Run, lifecycle: Lifecycle, state: str, now: float) -> Run:
     if state in lifecycle.terminal:
         reason = "Forced to fail by the mock's control API" if state != lifecycle.success else None
         return finish(run, state, now, reason)
-    return run.model_copy(update={"state": state, "pinned": True})
+    return run.model_copy(update={"state": state, "pinned": True,
+                                  "history": [*run.history, Transition(state=state, at=now)]})
+
+
+def timeline(run: Run, lifecycle: Lifecycle) -> list[Transition]:
+    """Every state the run has been in, with when it entered it, from its creation on."""
+    return [Transition(state=lifecycle.initial, at=run.created_at), *run.history]

@@ -83,6 +83,7 @@ class VendorPipeline:
             violations=[str(v) for v in violations], response_problems=problems,
             fault=fault.kind if fault else None, prefer=prefer_header, identity=identity,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            run=reply.run,
         ).model_dump_json())
         if problems and answered:  # a refusal the contract does not declare is its own gap
             raise ResponseContractError(

@@ -40,6 +40,10 @@ class ScenarioQueue:
 
         self._store.update(*keys.SCENARIOS, change)
 
+    def queued(self) -> list[dict[str, Any]]:
+        """The scenarios still waiting for a run, oldest first."""
+        return list((self._store.get(*keys.SCENARIOS) or {}).get("queue", []))
+
     def take(self, vendor: str, resource: str) -> Preferences | None:
         """The oldest scenario for this vendor and resource, counted as used; None if none."""
         taken: list[Scenario] = []

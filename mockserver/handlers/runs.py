@@ -67,14 +67,14 @@ def start_run(call: Call, *, lifecycle: Lifecycle, synchronous: bool) -> Reply:
     vendor.store.put(keys.RUNS, run.key, run.model_dump())
     status = call.operation.success_status()
     if synchronous:
-        return Reply(status, run_body(call, lifecycle, run, call.operation))
+        return Reply(status, run_body(call, lifecycle, run, call.operation), run=run.id)
     body = call.operation.example(status) or {}
     pointers.put(body, lifecycle.id.create, run.id)
     pointers.put(body, lifecycle.status.create, run.state)
     _fill(call, lifecycle, run, body)
     if vendor.view is not None:
         body = vendor.view(call, lifecycle, run, body)
-    return Reply(status, body)
+    return Reply(status, body, run=run.id)
 
 
 def new_run_id(call: Call, lifecycle: Lifecycle) -> str:
@@ -99,7 +99,7 @@ def poll_run(call: Call, *, lifecycle: Lifecycle, link: dict[str, str]) -> Reply
             lifecycle, Run.model_validate(current), call.now).model_dump())
         seen = Run.model_validate(updated)
     return Reply(call.operation.success_status(),
-                 run_body(call, lifecycle, seen, call.operation))
+                 run_body(call, lifecycle, seen, call.operation), run=seen.id)
 
 
 def cancel_run(call: Call, *, lifecycle: Lifecycle, link: dict[str, str]) -> Reply:

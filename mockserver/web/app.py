@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from mockserver.config import MockConfig
 from mockserver.mock import Mock
 from mockserver.storage import StoreUnavailable
+from mockserver.web.console import console_pages
 from mockserver.web.control import control_api
 from mockserver.web.dispatch import VendorDispatch
 from mockserver.web.docs import docs_pages
@@ -30,6 +31,7 @@ def create_app(config: MockConfig | None = None, *, mock: Mock | None = None) ->
     app = Flask("mockserver")
     app.extensions["mockserver"] = mock
     app.register_blueprint(control_api(mock))
+    app.register_blueprint(console_pages())
     app.register_blueprint(docs_pages(mock))
     app.register_blueprint(download_links(mock))
 

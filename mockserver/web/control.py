@@ -11,8 +11,10 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, Field, ValidationError
 
 from mockserver.engine.faults import FaultRule
+from mockserver.engine.lifecycle import timeline
 from mockserver.engine.scenarios import Scenario
 from mockserver.mock import Mock
+from mockserver.web import queries
 
 __all__ = ["PREFIX", "control_api"]
 
@@ -47,14 +49,20 @@ def control_api(mock: Mock) -> Blueprint:
     def conflict(error: ValueError) -> tuple[Response, int]:
         return jsonify(error=str(error)), 409
 
+    @api.errorhandler(queries.UnknownName)
+    def unknown(error: queries.UnknownName) -> tuple[Response, int]:
+        return jsonify(error=str(error), valid=error.valid), 400
+
     @api.get("/")
     def overview() -> Response:
         base = request.host_url.rstrip("/")
         return jsonify(
-            vendors={name: {"base_url": base + mock.mount_prefix(name),
+            vendors={name: {"title": runtime.contract.extensions.vendor.name,
+                            "base_url": base + mock.mount_prefix(name),
                             "openapi": f"{base}{mock.mount_prefix(name)}/openapi.json",
                             "docs": f"{base}{mock.mount_prefix(name)}/docs",
-                            "credentials": runtime.vendor.auth.credentials.model_dump()}
+                            "credentials": runtime.vendor.auth.credentials.model_dump(),
+                            "token_lifetime_seconds": queries.token_lifetime(mock, name)}
                      for name, runtime in mock.vendors.items()},
             clock=mock.clock.state(), seed=mock.config.seed,
         )
@@ -85,7 +93,8 @@ def control_api(mock: Mock) -> Blueprint:
 
     @api.get("/runs")
     def runs() -> Response:
-        return jsonify([run.model_dump() for run in mock.runs(request.args.get("vendor"))])
+        query = queries.RunQuery.model_validate(request.args.to_dict())
+        return jsonify(queries.list_runs(mock, query))
 
     @api.get("/runs/<vendor>/<run_id>")
     def run(vendor: str, run_id: str) -> Response:
@@ -117,7 +126,36 @@ def control_api(mock: Mock) -> Blueprint:
 
     @api.get("/journal")
     def journal() -> Response:
-        limit = request.args.get("limit", default=100, type=int)
-        return jsonify([entry.model_dump() for entry in mock.journal(limit)])
+        query = queries.JournalQuery.model_validate(request.args.to_dict())
+        return jsonify([entry.model_dump() for entry in queries.filter_journal(mock, query)])
+
+    # -- what the console needs, scriptable like the rest ---------------------------------------
+
+    @api.get("/summary")
+    def summary() -> Response:
+        return jsonify(queries.summary(mock))
+
+    @api.get("/vendors/<vendor>/operations")
+    def operations(vendor: str) -> Response:
+        return jsonify(queries.operations(mock, vendor))
+
+    @api.get("/vendors/<vendor>/lifecycles")
+    def lifecycles(vendor: str) -> Response:
+        return jsonify(queries.lifecycles(mock, vendor))
+
+    @api.get("/runs/<vendor>/<run_id>/timeline")
+    def run_timeline(vendor: str, run_id: str) -> Response:
+        run = mock.run(vendor, run_id)
+        return jsonify([change.model_dump()
+                        for change in timeline(run, mock.lifecycle(vendor, run.resource))])
+
+    @api.delete("/faults/<int:index>")
+    def remove_fault(index: int) -> Response:
+        mock.faults.remove(index)
+        return jsonify([rule.model_dump() for rule in mock.faults.rules()])
+
+    @api.get("/scenarios")
+    def scenarios() -> Response:
+        return jsonify(mock.scenarios.queued())
 
     return api

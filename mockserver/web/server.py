@@ -13,12 +13,25 @@ from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 __all__ = ["ACCESS_LOG_FORMAT", "DEFAULT_THREADS", "DEFAULT_WORKERS", "run"]
 
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)sB %(M)sms'
+
+
+class _AccessLog(Logger):
+    """gunicorn's log, without the access lines of the console's own reads (GETs sent with
+    `X-Mock-Console: refresh`): an open console reads every 2 s, and those lines would bury the
+    requests a person is watching for. Changes are always logged."""
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        console_read = environ.get("HTTP_X_MOCK_CONSOLE") == "refresh" \
+            and environ.get("REQUEST_METHOD") == "GET"
+        if not console_read:
+            super().access(resp, req, environ, request_time)
 
 
 def run(build_app: Callable[[], Any], *, host: str, port: int, workers: int = DEFAULT_WORKERS,
@@ -30,7 +43,8 @@ def run(build_app: Callable[[], Any], *, host: str, port: int, workers: int = DE
         "keepalive": 5,
     }
     if access_log:
-        settings |= {"accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT}
+        settings |= {"accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT,
+                     "logger_class": _AccessLog}
 
     class Server(BaseApplication):
         def load_config(self) -> None:

@@ -8,7 +8,17 @@ import pytest
 
 from contracts.extensions import Lifecycle
 from mockserver.config import Timing
-from mockserver.engine.lifecycle import Plan, Run, advance, force, make_plan, outcome_state, route
+from mockserver.engine.lifecycle import (
+    Plan,
+    Run,
+    Transition,
+    advance,
+    force,
+    make_plan,
+    outcome_state,
+    route,
+    timeline,
+)
 from mockserver.engine.preferences import Preferences
 
 LIFECYCLE = Lifecycle.model_validate({
@@ -55,7 +65,7 @@ def test_state_at_a_moment_follows_the_route_over_the_planned_time(elapsed: floa
 
 def test_a_jump_of_the_clock_never_skips_a_state_the_contract_does_not_let_it_skip() -> None:
     first = advance(run(Plan(outcome="done", seconds=10)), LIFECYCLE, 1e6)
-    assert first.state == "running" and first.started_at == 1e6
+    assert first.state == "running" and first.started_at == 1005, "when the plan got it there"
     second = advance(first, LIFECYCLE, 1e6 + 1)
     assert second.state == "done" and second.finished_at == 1e6 + 1
     direct = LIFECYCLE.model_copy(update={"transitions": {"queued": ["running", "done"],
@@ -80,3 +90,20 @@ def test_forcing_pins_a_live_state_and_refuses_to_move_a_terminal_one() -> None:
         force(failed, LIFECYCLE, "done", 1002)
     with pytest.raises(ValueError, match="not a state"):
         force(pinned, LIFECYCLE, "exploded", 1002)
+
+
+def test_a_timeline_keeps_the_planned_moment_of_each_state_a_late_read_passes() -> None:
+    late = advance(run(Plan(outcome="done", seconds=10)), LIFECYCLE, 1000 + 60)
+    late = advance(late, LIFECYCLE, 1000 + 61)  # one declared step per look
+    assert timeline(late, LIFECYCLE) == [Transition(state="queued", at=1000),
+                                         Transition(state="running", at=1005),
+                                         Transition(state="done", at=1010)]
+
+
+def test_a_timeline_dates_poll_driven_and_forced_changes_when_they_happen() -> None:
+    polled = advance(run(Plan(outcome="done", polls=2), polls=1), LIFECYCLE, 1003)
+    assert polled.history == [Transition(state="running", at=1003)]
+    assert advance(polled, LIFECYCLE, 1004).history == polled.history  # no change, no entry
+    forced = force(polled, LIFECYCLE, "failed", 1007)
+    assert [(t.state, t.at) for t in timeline(forced, LIFECYCLE)] == [
+        ("queued", 1000), ("running", 1003), ("failed", 1007)]
