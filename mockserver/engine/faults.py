@@ -68,7 +68,11 @@ class FaultInjector:
         self._store.put(*keys.FAULTS, {"rules": [rule.model_dump() for rule in rules]})
 
     def add(self, rule: FaultRule) -> None:
-        self.set_rules([*self.rules(), rule])
+        """Append a rule atomically: two added at once are both kept."""
+        def change(stored: dict[str, Any] | None) -> dict[str, Any]:
+            return {"rules": [*(stored or {}).get("rules", []), rule.model_dump()]}
+
+        self._store.update(*keys.FAULTS, change)
 
     def pick(self, vendor: str, operation: str, stored: dict[str, Any] | None) -> Fault | None:
         """Count this request against every matching rule; the first rule that fires wins.

@@ -6,7 +6,6 @@ what FastAPI-style vendors return verbatim and reads well as a plain message for
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Request
 
 from mockserver.engine.contract import MediaType, Operation
+from mockserver.engine.limits import TooDeep, parse_json
 
 __all__ = [
     "Inputs",
@@ -87,9 +87,10 @@ def schema_violations(validator: Any, instance: Any, loc: tuple[str | int, ...])
     return [_violation(error, loc) for error in validator.iter_errors(instance)]
 
 
-def parse_request(operation: Operation, request: Request, path_params: dict[str, str]
-                  ) -> tuple[Inputs, list[Violation]]:
-    """Parse every part of the request the contract describes; raise UnsupportedMediaType."""
+def parse_request(operation: Operation, request: Request, path_params: dict[str, str],
+                  max_json_depth: int = 64) -> tuple[Inputs, list[Violation]]:
+    """Parse every part of the request the contract describes; raise UnsupportedMediaType.
+    JSON nested deeper than `max_json_depth` is a `json_invalid` violation."""
     inputs = Inputs()
     violations: list[Violation] = []
     for parameter in operation.parameters:
@@ -108,7 +109,7 @@ def parse_request(operation: Operation, request: Request, path_params: dict[str,
         getattr(inputs, parameter.location if parameter.location != "cookie" else "header")[
             parameter.name] = value
     if operation.body:
-        violations += _parse_body(operation, request, inputs)
+        violations += _parse_body(operation, request, inputs, max_json_depth)
     return inputs, violations
 
 
@@ -157,7 +158,8 @@ def _coerce(raw: Any, schema: dict[str, Any], loc: tuple[str | int, ...]
     return raw, None
 
 
-def _parse_body(operation: Operation, request: Request, inputs: Inputs) -> list[Violation]:
+def _parse_body(operation: Operation, request: Request, inputs: Inputs,
+                max_json_depth: int) -> list[Violation]:
     raw = request.get_data(cache=True)
     received = request.mimetype or ""
     if not raw and not request.files and not request.form:
@@ -174,14 +176,17 @@ def _parse_body(operation: Operation, request: Request, inputs: Inputs) -> list[
     inputs.media_type = media.name
     if media.name == "application/json" or media.name.endswith("+json"):
         try:
-            inputs.body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as error:
+            inputs.body = parse_json(raw, max_json_depth)
+        except TooDeep as error:
+            return [Violation(("body",), "json_invalid", f"JSON decode error: {error}", {},
+                              {"error": str(error)})]
+        except ValueError as error:  # UnicodeDecodeError included
             position = getattr(error, "pos", 0)
             reason = getattr(error, "msg", "invalid UTF-8")
             return [Violation(("body", position), "json_invalid", "JSON decode error", {},
                               {"error": reason})]
     elif media.name in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        inputs.body, inputs.uploads, problems = _form_instance(media, request)
+        inputs.body, inputs.uploads, problems = _form_instance(media, request, max_json_depth)
         if problems:
             return problems
     else:
@@ -190,7 +195,7 @@ def _parse_body(operation: Operation, request: Request, inputs: Inputs) -> list[
     return schema_violations(media.validator, inputs.body, ("body",))
 
 
-def _form_instance(media: MediaType, request: Request
+def _form_instance(media: MediaType, request: Request, max_json_depth: int
                    ) -> tuple[dict[str, Any], list[Upload], list[Violation]]:
     """A multipart or urlencoded body as the object its schema describes.
 
@@ -214,7 +219,7 @@ def _form_instance(media: MediaType, request: Request
                 media.encoding.get(name, {}).get("contentType", "")
             if wants_json:
                 try:
-                    values.append(json.loads(text))
+                    values.append(parse_json(text, max_json_depth))
                 except ValueError as error:
                     problems.append(Violation(("body", name), "json_invalid",
                                               "JSON decode error", text, {"error": str(error)}))
