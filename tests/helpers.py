@@ -100,22 +100,30 @@ class Served:
             [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port), *args],
             cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            start_new_session=True,  # its own process group, so `kill` reaches the workers too
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
                 requests.get(f"{self.base}/__mock__/clock", timeout=1)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 if self.process.poll() is not None:
                     break
                 time.sleep(0.1)
         raise RuntimeError(f"server did not start: {self.stop()}")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> str:
+        """Signal the server (gunicorn's master passes SIGTERM on to its workers); its output."""
         if self.process.poll() is None:
             self.process.send_signal(sig)
         output, _ = self.process.communicate(timeout=timeout)
+        return output
+
+    def kill(self) -> str:
+        """SIGKILL the master and every worker at once, as a crash or an OOM kill would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        output, _ = self.process.communicate(timeout=30)
         return output
 
 
