@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from contracts.extensions import ErrorFormat, Extensions, Lifecycle, Resource
+from contracts.extensions import ContractError, ErrorFormat, Extensions, Lifecycle, Resource
 from contracts.openapi import (
     DEFAULT_TOKEN_LIFETIME,
     METHODS,
@@ -33,6 +33,7 @@ from contracts.openapi import (
 __all__ = [
     "DEFAULT_TOKEN_LIFETIME",
     "METHODS",
+    "ContractError",
     "ErrorFormat",
     "Extensions",
     "Lifecycle",

@@ -105,9 +105,9 @@ class Served:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                requests.get(f"{self.base}/__mock__/clock", timeout=1)
+                requests.get(f"{self.base}/__mock__/health", timeout=1).raise_for_status()
                 return
-            except (requests.ConnectionError, requests.Timeout):
+            except requests.RequestException:
                 if self.process.poll() is not None:
                     break
                 time.sleep(0.1)

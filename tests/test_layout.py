@@ -159,7 +159,8 @@ def test_architecture_names_exactly_the_modules_there_are() -> None:
 
 
 PUBLIC_API = {
-    "contracts": {"DEFAULT_TOKEN_LIFETIME", "METHODS", "ErrorFormat", "Extensions", "Lifecycle",
+    "contracts": {"ContractError", "DEFAULT_TOKEN_LIFETIME", "METHODS", "ErrorFormat",
+                  "Extensions", "Lifecycle",
                   "Resource", "TokenEndpoint", "available", "extensions", "is_below",
                   "lifecycles", "link_parameters", "load", "operations", "path", "resolve_refs",
                   "token_endpoint"},

@@ -67,6 +67,11 @@ def control_api(mock: Mock) -> Blueprint:
             clock=mock.clock.state(), seed=mock.config.seed,
         )
 
+    @api.get("/health")
+    def health() -> Response:
+        """For readiness probes: answers once the worker serves, after reading the store."""
+        return jsonify(status="ok", vendors=sorted(mock.vendors), now=mock.clock.now())
+
     @api.post("/reset")
     def reset() -> Response:
         mock.reset()
