@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 from datetime import datetime, timezone
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 __all__ = [
     "LATEST_TIME",
     "MAX_RUN_SECONDS",
+    "NotJSON",
     "OutOfRange",
     "Pauses",
     "TooDeep",
@@ -42,22 +44,65 @@ class TooDeep(ValueError):
         self.limit = limit
 
 
+class NotJSON(ValueError):
+    """Text the standard parser takes but JSON (RFC 8259) does not, or the store could not keep:
+    NaN and Infinity, numbers too large for a float, unpaired UTF-16 surrogates."""
+
+    def __init__(self, msg: str) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.pos = 0
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 class OutOfRange(ValueError):
     """A moment (or amount of time) the mock cannot show."""
 
 
 def parse_json(raw: str | bytes, max_depth: int) -> Any:
-    """`json.loads` that refuses nesting deeper than `max_depth`: raises `TooDeep`, or the
+    """Strict JSON, nested at most `max_depth` deep: raises `TooDeep`, `NotJSON`, or the
     `ValueError` (`json.JSONDecodeError`, `UnicodeDecodeError`) `json.loads` raises."""
     text = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     opened = text.count(b"[") + text.count(b"{")
     try:
-        value = json.loads(raw)
+        value = json.loads(raw, parse_float=_finite, parse_constant=_not_json)
     except RecursionError:
         raise TooDeep(max_depth) from None
     if opened > max_depth and _depth_exceeds(value, max_depth):  # fewer brackets: cannot be
         raise TooDeep(max_depth)
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        raise NotJSON("a string holds an unpaired UTF-16 surrogate (\\ud800-\\udfff)")
     return value
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NotJSON(f"the number {text[:24]} is too large")
+    return value
+
+
+def _not_json(name: str) -> Any:
+    raise NotJSON(f"{name} is not a JSON value")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:

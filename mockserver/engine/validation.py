@@ -182,7 +182,7 @@ def _parse_body(operation: Operation, request: Request, inputs: Inputs,
                               {"error": str(error)})]
         except ValueError as error:  # UnicodeDecodeError included
             position = getattr(error, "pos", 0)
-            reason = getattr(error, "msg", "invalid UTF-8")
+            reason = getattr(error, "msg", None) or str(error)
             return [Violation(("body", position), "json_invalid", "JSON decode error", {},
                               {"error": reason})]
     elif media.name in ("multipart/form-data", "application/x-www-form-urlencoded"):

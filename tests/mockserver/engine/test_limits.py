@@ -8,6 +8,7 @@ import pytest
 
 from mockserver.engine.limits import (
     LATEST_TIME,
+    NotJSON,
     OutOfRange,
     Pauses,
     TooDeep,
@@ -36,6 +37,17 @@ def test_brackets_inside_strings_and_wide_json_do_not_count_as_depth():
 def test_json_that_is_not_json_raises_the_parsers_value_error():
     with pytest.raises(ValueError):
         parse_json(b"{nope", 64)
+
+
+@pytest.mark.parametrize("text", ["[NaN]", "[Infinity]", "[-Infinity]", "[1e999]",
+                                  '["\\ud800"]', '{"\\udfff": 1}'])
+def test_what_json_or_the_store_cannot_hold_is_refused(text):
+    with pytest.raises(NotJSON):
+        parse_json(text, 64)
+
+
+def test_paired_surrogates_and_escaped_backslashes_are_fine():
+    assert parse_json('["\\ud83d\\ude00", "\\\\ud800"]', 64) == ["\U0001f600", "\\ud800"]
 
 
 def test_moments_must_be_finite_and_no_later_than_the_latest_time():
