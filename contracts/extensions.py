@@ -266,6 +266,7 @@ class Extensions(BaseModel):
         except (ValidationError, TypeError) as error:
             raise ContractError(f"`{where}` is invalid: {_problems(error)}; {_SHAPES[key]}") \
                 from None
+        _check_references(document, lifecycles, resources)
         return cls(vendor=vendor, error_format=error_format, lifecycles=lifecycles,
                    resources=resources)
 
@@ -285,6 +286,34 @@ _SHAPES = {
     "x-resources": "`items` maps each stored resource to its operations (`create`, `read`, "
                    "`list`, `update`, `delete`) and its `id: {field, prefix, parameter}`",
 }
+
+
+def _check_references(document: dict[str, Any], lifecycles: dict[str, Lifecycle],
+                      resources: Resources) -> None:
+    """The OpenAPI parts the extensions stand on: a server URL, and the operations they name."""
+    servers = document.get("servers")
+    if not (isinstance(servers, list) and servers and isinstance(servers[0], dict)
+            and isinstance(servers[0].get("url"), str)):
+        raise ContractError("`servers` is missing: the mock serves the vendor below the first "
+                            "server's path, e.g. `servers: [{url: https://api.acme.com/v1}]`")
+    paths = document.get("paths")
+    if not isinstance(paths, dict):
+        raise ContractError("`paths` is missing: the vendor's operations, e.g. `paths: {/runs: "
+                            "{post: {operationId: createRun, responses: {...}}}}`")
+    defined = {operation.get("operationId") for item in paths.values() if isinstance(item, dict)
+               for operation in item.values() if isinstance(operation, dict)}
+    named = [(f"x-lifecycles.{name}.{role}", operation_id)
+             for name, lifecycle in lifecycles.items()
+             for role, operation_id in [("create", lifecycle.create), ("poll", lifecycle.poll),
+                                        *(("synchronous", op) for op in lifecycle.synchronous)]]
+    named += [(f"x-resources.items.{name}.{role}", operation_id)
+              for name, resource in resources.items.items()
+              for role, operation_id in resource.operations().items()]
+    for where, operation_id in named:
+        if operation_id not in defined:
+            raise ContractError(f"`{where}` names the operation {operation_id!r}, which no path "
+                                "of the contract defines: it should be an `operationId` under "
+                                "`paths`")
 
 
 def _mapping(value: Any) -> dict[str, Any]:

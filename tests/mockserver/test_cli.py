@@ -147,7 +147,12 @@ CONTRACT = yaml.safe_load(contracts.path("phinite").read_text(encoding="utf-8"))
     (lambda d: d["x-lifecycles"]["task"].pop("poll"),
      "`x-lifecycles.task` is invalid: poll: Field required"),
     (lambda d: d["x-error-format"].pop("body"), "`x-error-format` is invalid: body: Field"),
-], ids=["no x-vendor", "a lifecycle without poll", "an error format without body"])
+    (lambda d: d.pop("servers"), "`servers` is missing"),
+    (lambda d: d["x-lifecycles"]["task"].update(poll="nope"),
+     "`x-lifecycles.task.poll` names the operation 'nope', which no path of the contract "
+     "defines"),
+], ids=["no x-vendor", "a lifecycle without poll", "an error format without body", "no servers",
+        "a lifecycle naming no operation"])
 def test_an_invalid_contract_names_what_is_missing_and_its_shape(tmp_path, change, says):
     document = copy.deepcopy(CONTRACT)
     change(document)
