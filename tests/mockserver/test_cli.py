@@ -13,8 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 import yaml
+from click.testing import CliRunner, Result
 
 import contracts
+from mockserver.cli import main
 from tests.helpers import PDF, Served
 
 
@@ -113,11 +115,11 @@ def test_a_bad_config_file_is_a_usage_error(tmp_path):
 
 # -- failing clearly, before anything is served --------------------------------------------
 
-def serve_fails(tmp_path, *args: str, env: dict[str, str] | None = None
-                ) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mockserver", "serve", "--store", "memory",
-                           *args], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **(env or {})})
+def serve_fails(tmp_path, *args: str) -> Result:
+    """`serve` refusing to start, in-process: it fails before anything is served."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        return CliRunner().invoke(main, ["serve", "--store", "memory", *args])
 
 
 def test_a_port_in_use_is_one_line_and_exit_2_before_the_banner(tmp_path):
@@ -125,7 +127,7 @@ def test_a_port_in_use_is_one_line_and_exit_2_before_the_banner(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         result = serve_fails(tmp_path, "--port", str(taken.getsockname()[1]))
-    assert result.returncode == 2 and result.stdout == ""
+    assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith("Error: cannot listen on 127.0.0.1:")
     assert "Address already in use" in result.stderr and len(result.stderr.splitlines()) == 1
 
@@ -134,7 +136,7 @@ def test_a_port_in_use_is_one_line_and_exit_2_before_the_banner(tmp_path):
                                                ("--workers", "0"), ("--threads", "0")])
 def test_an_invalid_port_or_worker_count_is_a_usage_error(tmp_path, option, value):
     result = serve_fails(tmp_path, option, value)
-    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert result.exit_code == 2 and result.stdout == "" and "Traceback" not in result.stderr
     assert f"Invalid value for '{option}'" in result.stderr
 
 
@@ -158,7 +160,7 @@ def test_an_invalid_contract_names_what_is_missing_and_its_shape(tmp_path, chang
     change(document)
     (tmp_path / "mine.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
     result = serve_fails(tmp_path, "mine.yaml")
-    assert result.returncode == 2 and result.stdout == ""
+    assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith("Error: contract mine.yaml: ") and says in result.stderr
     assert len(result.stderr.splitlines()) == 1
 
@@ -167,7 +169,7 @@ def test_an_invalid_contract_names_what_is_missing_and_its_shape(tmp_path, chang
 def test_an_unreadable_contract_is_one_line(tmp_path, text):
     (tmp_path / "mine.yaml").write_text(text, encoding="utf-8")
     result = serve_fails(tmp_path, "mine.yaml")
-    assert result.returncode == 2 and result.stderr.startswith("Error: contract mine.yaml: ")
+    assert result.exit_code == 2 and result.stderr.startswith("Error: contract mine.yaml: ")
     assert len(result.stderr.splitlines()) == 1
 
 
@@ -178,7 +180,7 @@ def test_an_unreadable_contract_is_one_line(tmp_path, text):
 ])
 def test_bad_credentials_options_are_one_line(tmp_path, args, says):
     result = serve_fails(tmp_path, *args)
-    assert result.returncode == 2 and says in result.stderr
+    assert result.exit_code == 2 and says in result.stderr
     assert len(result.stderr.splitlines()) == 1
 
 
