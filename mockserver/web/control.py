@@ -35,7 +35,7 @@ def control_api(mock: Mock) -> Blueprint:
     api = Blueprint("control", __name__, url_prefix=PREFIX)
 
     def body(model: type[BaseModel]) -> Any:
-        return model.model_validate(json_body(mock.config.max_upload_bytes,
+        return model.model_validate(_json_body(mock.config.max_upload_bytes,
                                               mock.config.max_json_depth))
 
     @api.errorhandler(ValidationError)
@@ -136,7 +136,7 @@ def control_api(mock: Mock) -> Blueprint:
     return api
 
 
-def json_body(max_bytes: int, max_depth: int) -> Any:
+def _json_body(max_bytes: int, max_depth: int) -> Any:
     """The request's JSON body ({} when empty); 400 if it is badly framed, not JSON or nested
     deeper than `max_depth`, 413 if longer than `max_bytes`, however it is framed."""
     # werkzeug cuts a chunked body off at the limit without a word: read one byte more to know
