@@ -95,11 +95,12 @@ class Mock:
         return self.vendors[vendor].contract.extensions.lifecycles[resource]
 
     def runs(self, vendor: str | None = None) -> list[Run]:
-        """Every run, brought up to date with the clock (without counting as a poll)."""
+        """Every run of the vendors served, brought up to date with the clock (without counting
+        as a poll); a store shared with an earlier server may hold runs of others."""
         now = self.clock.now()
         found = [Run.model_validate(value) for value in self.store.values(keys.RUNS)]
         return [advance(run, self.lifecycle(run.vendor, run.resource), now) for run in found
-                if vendor in (None, run.vendor)]
+                if run.vendor in self.vendors and vendor in (None, run.vendor)]
 
     def run(self, vendor: str, run_id: str) -> Run:
         stored = self.store.get(keys.RUNS, keys.run_key(vendor, run_id))

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from mockserver import LiveServer, Mock, MockConfig
-from tests.helpers import Served
+from tests.helpers import InProcess, Served
 
 FUTURITY = "/futurity/v1"
 ME = {"Authorization": "Bearer YOUR_TOKEN"}
@@ -193,3 +193,14 @@ def test_sigterm_ends_a_day_long_prefer_latency_at_once(tmp_path: Path) -> None:
     waiting.join(timeout=20)
     assert answered == [200], output
     assert "Traceback" not in output
+
+
+def test_a_store_kept_from_a_server_of_other_vendors_still_serves(tmp_path: Path) -> None:
+    store = tmp_path / "state.sqlite3"
+    before = InProcess(Mock(MockConfig(store=store)))
+    started = before.request("POST", "/phinite/api/v1/ai/trigger/start/ws/tr/DEV",
+                             headers=PHINITE, json={"message": "m"})
+    assert started.status == 202
+    after = InProcess(Mock(MockConfig(store=store, contracts=["further"])))
+    runs = after.request("GET", "/__mock__/runs")
+    assert runs.status == 200 and runs.json() == []
