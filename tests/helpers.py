@@ -126,6 +126,14 @@ class Served:
         output, _ = self.process.communicate(timeout=30)
         return output
 
+    def __enter__(self) -> Served:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Whatever a test did, leave no server behind."""
+        if self.process.poll() is None:
+            self.kill()
+
 
 # -- Further AI -----------------------------------------------------------------------------
 

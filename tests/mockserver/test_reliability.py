@@ -125,39 +125,39 @@ def test_fault_rules_and_scenarios_added_at_once_are_all_kept(base: str) -> None
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_nothing_acknowledged_is_lost_when_the_server_stops_mid_lifecycle(
         tmp_path: Path, stop: signal.Signals) -> None:
-    server = Served("--workers", "2", cwd=tmp_path)
-    chat = requests.post(f"{server.base}{FUTURITY}/chats", json={"title": "t"}, headers=ME,
-                         timeout=10).json()["data"]["id"]
-    start = f"{server.base}/phinite/api/v1/ai/trigger/start/ws/tr/DEV"
-    runs = [requests.post(start, headers={**PHINITE, "Prefer": "polls=3"},
-                          json={"message": "m"}, timeout=10).json()["workflow_id"]
-            for _ in range(4)]
-    status = f"{server.base}/phinite/api/v1/ai/trigger/status/ws/{{}}"
-    assert {requests.get(status.format(run), headers=PHINITE, timeout=10).json()["status"]
-            for run in runs} == {"running"}  # one poll of three each
-    acknowledged: list[str] = []
-    stopped = threading.Event()
+    with Served("--workers", "2", cwd=tmp_path) as server:
+        chat = requests.post(f"{server.base}{FUTURITY}/chats", json={"title": "t"}, headers=ME,
+                             timeout=10).json()["data"]["id"]
+        start = f"{server.base}/phinite/api/v1/ai/trigger/start/ws/tr/DEV"
+        runs = [requests.post(start, headers={**PHINITE, "Prefer": "polls=3"},
+                              json={"message": "m"}, timeout=10).json()["workflow_id"]
+                for _ in range(4)]
+        status = f"{server.base}/phinite/api/v1/ai/trigger/status/ws/{{}}"
+        assert {requests.get(status.format(run), headers=PHINITE, timeout=10).json()["status"]
+                for run in runs} == {"running"}  # one poll of three each
+        acknowledged: list[str] = []
+        stopped = threading.Event()
 
-    def keep_posting(session: requests.Session, client: int) -> list[str]:
-        mine = []
-        while not stopped.is_set():
-            try:
-                sent = session.post(f"{server.base}{FUTURITY}/chats/{chat}/messages",
-                                    headers=ME, json={"content": f"{client}"}, timeout=10)
-            except requests.RequestException:
-                break  # the server went away mid-request: not acknowledged
-            if sent.status_code == 201:
-                mine.append(sent.json()["data"]["id"])
-        return mine
+        def keep_posting(session: requests.Session, client: int) -> list[str]:
+            mine = []
+            while not stopped.is_set():
+                try:
+                    sent = session.post(f"{server.base}{FUTURITY}/chats/{chat}/messages",
+                                        headers=ME, json={"content": f"{client}"}, timeout=10)
+                except requests.RequestException:
+                    break  # the server went away mid-request: not acknowledged
+                if sent.status_code == 201:
+                    mine.append(sent.json()["data"]["id"])
+            return mine
 
-    with ThreadPoolExecutor(1) as background:
-        posting = background.submit(in_parallel, keep_posting, 4)
-        deadline = time.monotonic() + 30
-        while len(_messages(server.base, chat)) < 40 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        server.kill() if stop == signal.SIGKILL else server.stop(stop)
-        stopped.set()
-        acknowledged = [message for sent in posting.result() for message in sent]
+        with ThreadPoolExecutor(1) as background:
+            posting = background.submit(in_parallel, keep_posting, 4)
+            deadline = time.monotonic() + 30
+            while len(_messages(server.base, chat)) < 40 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            server.kill() if stop == signal.SIGKILL else server.stop(stop)
+            stopped.set()
+            acknowledged = [message for sent in posting.result() for message in sent]
     assert len(acknowledged) >= 20
     restarted = Served("--workers", "2", cwd=tmp_path)
     try:
@@ -178,19 +178,19 @@ def _messages(base: str, chat: str) -> list[dict]:
 
 def test_sigterm_ends_a_day_long_prefer_latency_at_once(tmp_path: Path) -> None:
     (tmp_path / "mock.yaml").write_text("max_latency_seconds: 600\n", encoding="utf-8")
-    server = Served("phinite", "--config", "mock.yaml", "--workers", "1", cwd=tmp_path)
-    answered: list[int] = []
+    with Served("phinite", "--config", "mock.yaml", "--workers", "1", cwd=tmp_path) as server:
+        answered: list[int] = []
 
-    def wait_a_day() -> None:
-        answered.append(requests.post(
-            f"{server.base}/phinite/api/v1/ai/trigger/ws/tr/DEV", json={"message": "hi"},
-            headers={**PHINITE, "Prefer": "latency=86400000"}, timeout=120).status_code)
+        def wait_a_day() -> None:
+            answered.append(requests.post(
+                f"{server.base}/phinite/api/v1/ai/trigger/ws/tr/DEV", json={"message": "hi"},
+                headers={**PHINITE, "Prefer": "latency=86400000"}, timeout=120).status_code)
 
-    waiting = threading.Thread(target=wait_a_day)
-    waiting.start()
-    time.sleep(1.0)  # the request is now in its 600-second wait
-    output = server.stop(timeout=20)  # far less than the 600 s it asked to wait: else this fails
-    waiting.join(timeout=20)
+        waiting = threading.Thread(target=wait_a_day)
+        waiting.start()
+        time.sleep(1.0)  # the request is now in its 600-second wait
+        output = server.stop(timeout=20)  # far less than the 600 s asked for: else this fails
+        waiting.join(timeout=20)
     assert answered == [200], output
     assert "Traceback" not in output
 
