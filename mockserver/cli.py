@@ -46,10 +46,10 @@ def main() -> None:
               envvar="MOCKSERVER_CLIENTS",
               help="An OAuth2 client a vendor accepts instead of its demo ones (repeatable; "
               "env MOCKSERVER_CLIENTS, space-separated).")
-@click.version_option(package_name="workflow-api-contracts", prog_name="mockserver")
 @click.option("--key", "keys", multiple=True, metavar="VENDOR=KEY", envvar="MOCKSERVER_KEYS",
               help="An API key a vendor accepts instead of its demo ones (repeatable; env "
               "MOCKSERVER_KEYS, space-separated).")
+@click.version_option(package_name="workflow-api-contracts", prog_name="mockserver")
 def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | None,
           store: str | None, config_file: Path | None, workers: int, threads: int,
           polls: int | None, fault_rate: float | None, failure_rate: float | None,
