@@ -12,8 +12,8 @@ through this package.
 
 from __future__ import annotations
 
-from contracts.extensions import ErrorFormat, Extensions, Lifecycle, Resource
-from contracts.lint import ContractError, Problem, check, lint
+from contracts.extensions import ContractError, ErrorFormat, Extensions, Lifecycle, Resource
+from contracts.lint import Problem, check, lint
 from contracts.loading import available, extensions, lifecycles, load, path, resolve_refs, shipped
 from contracts.openapi import (
     DEFAULT_TOKEN_LIFETIME,

@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 __all__ = [
+    "ContractError",
     "CursorPaging",
     "DemoCredentials",
     "Echo",
@@ -311,18 +320,68 @@ class Extensions(BaseModel):
     demo_credentials: DemoCredentials | None = None
 
     @classmethod
-    def from_document(cls, document: dict[str, Any]) -> Extensions:
-        lifecycles = {
-            name: Lifecycle.model_validate({**body, "resource": name})
-            for name, body in document.get("x-lifecycles", {}).items()
-        }
-        resources = Resources.model_validate(document.get("x-resources", {}))
-        for name, resource in resources.items.items():
-            resource.name = name
-        return cls(
-            vendor=Vendor.model_validate(document["x-vendor"]),
-            error_format=ErrorFormat.model_validate(document["x-error-format"]),
-            lifecycles=lifecycles,
-            resources=resources,
-            demo_credentials=document.get("x-demo-credentials"),
-        )
+    def from_document(cls, document: Any) -> Extensions:
+        """The extensions of a parsed contract; `ContractError` says what is missing or wrong
+        and what it should look like."""
+        if not isinstance(document, dict):
+            raise ContractError("it is not an OpenAPI document (a YAML mapping at the top level)")
+        for key in ("x-vendor", "x-error-format"):
+            if key not in document:
+                raise ContractError(f"the extension `{key}` is missing; {_SHAPES[key]}")
+        key, where = "x-lifecycles", "x-lifecycles"
+        try:
+            lifecycles = {}
+            for name, body in _mapping(document.get(key, {})).items():
+                where = f"x-lifecycles.{name}"
+                lifecycles[name] = Lifecycle.model_validate({**_mapping(body), "resource": name})
+            key = where = "x-resources"
+            resources = Resources.model_validate(_mapping(document.get(key, {})))
+            for name, resource in resources.items.items():
+                resource.name = name
+            key = where = "x-vendor"
+            vendor = Vendor.model_validate(document[key])
+            key = where = "x-error-format"
+            error_format = ErrorFormat.model_validate(document[key])
+            key = where = "x-demo-credentials"
+            demo = DemoCredentials.model_validate(document[key]) if key in document else None
+        except (ValidationError, TypeError) as error:
+            raise ContractError(f"`{where}` is invalid: {_problems(error)}; {_SHAPES[key]}") \
+                from None
+        return cls(vendor=vendor, error_format=error_format, lifecycles=lifecycles,
+                   resources=resources, demo_credentials=demo)
+
+
+class ContractError(ValueError):
+    """A contract the mock and the suite cannot use: what is missing or wrong, and the shape it
+    should have (contracts/EXTENSIONS.md describes every extension); `problems` lists each one
+    with its place when `contracts.lint` found them."""
+
+    def __init__(self, message: str, problems: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+_SHAPES = {
+    "x-vendor": "it names the vendor, e.g. `x-vendor: {id: acme, name: Acme, sources: []}`",
+    "x-error-format": "it describes the vendor's error body, e.g. `x-error-format: {body: "
+                      "{message: \"{message}\"}, validation: {status: 400, style: message}}`",
+    "x-lifecycles": "each entry is a long-running resource: `create`, `poll`, `link`, `id`, "
+                    "`status`, `states`, `initial`, `terminal`, `success`, `failure`, "
+                    "`transitions`",
+    "x-demo-credentials": "`x-demo-credentials: {keys: [a-token], clients: {id: secret}}`",
+    "x-resources": "`items` maps each stored resource to its operations (`create`, `read`, "
+                   "`list`, `update`, `delete`) and its `id: {field, prefix, parameter}`",
+}
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _problems(error: Exception) -> str:
+    if not isinstance(error, ValidationError):
+        return str(error)
+    return "; ".join(f"{'.'.join(str(part) for part in e['loc']) or '(itself)'}: {e['msg']}"
+                     for e in error.errors())

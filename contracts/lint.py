@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from contracts import pointers
 from contracts.extensions import (
+    ContractError,
     DemoCredentials,
     ErrorFormat,
     Lifecycle,
@@ -27,7 +28,7 @@ from contracts.extensions import (
 from contracts.loading import path, resolve_refs
 from contracts.openapi import link_parameters, operations
 
-__all__ = ["ContractError", "Problem", "check", "lint", "lint_document"]
+__all__ = ["Problem", "check", "lint", "lint_document"]
 
 _EXAMPLES = {
     "servers": "servers: [{url: https://api.example.com/v1}]",
@@ -46,14 +47,6 @@ class Problem(BaseModel):
         return f"{self.place}: {self.message}"
 
 
-class ContractError(ValueError):
-    """A contract that cannot be served or checked, with every problem found in it."""
-
-    def __init__(self, name: str, problems: list[Problem]) -> None:
-        self.name = name
-        self.problems = problems
-        listed = "\n".join(f"  {problem}" for problem in problems)
-        super().__init__(f"contract {name!r} has {len(problems)} problem(s):\n{listed}")
 
 
 def check(name: str) -> None:
@@ -61,7 +54,9 @@ def check(name: str) -> None:
     file = path(name).resolve()
     problems = _lint_file(str(file), file.stat().st_mtime_ns)
     if problems:
-        raise ContractError(name, list(problems))
+        listed = "\n".join(f"  {problem}" for problem in problems)
+        raise ContractError(f"contract {name!r} has {len(problems)} problem(s):\n{listed}",
+                            list(problems))
 
 
 def lint(name: str) -> list[Problem]:

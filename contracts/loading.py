@@ -29,7 +29,7 @@ def path(name: str) -> Path:
         return candidate
     own = Path(name)
     if own.is_file():
-        return own
+        return own.resolve()  # absolute: files are read once per path, wherever the cwd is
     raise LookupError(f"no contract named {name!r}; available: {', '.join(available())}")
 
 

@@ -8,16 +8,18 @@ from typing import Any
 
 import click
 import yaml
+from pydantic import ValidationError
 
 import contracts
 from mockserver.config import MockConfig
 from mockserver.storage import RedisStore, StoreUnavailable, is_redis_url, shown
 from mockserver.web.server import DEFAULT_THREADS, DEFAULT_WORKERS
 
-__all__ = ["build_config", "lint", "list_contracts", "main", "serve"]
+__all__ = ["Refusal", "build_config", "lint", "list_contracts", "main", "serve"]
 
 
 @click.group()
+@click.version_option(package_name="workflow-api-contracts", prog_name="mockserver")
 def main() -> None:
     """A stateful mock of AI-workflow execution APIs, driven by their OpenAPI contracts."""
 
@@ -25,49 +27,88 @@ def main() -> None:
 @main.command()
 @click.argument("contract_names", metavar="[CONTRACT]...", nargs=-1)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="0: any free port (the one bound is printed).")
 @click.option("--seed", type=int, help="Seed for results, durations and faults (default 0).")
 @click.option("--store", help="SQLite file for state, 'memory', or a Redis URL that several "
               "replicas share: redis://HOST:PORT/DB or rediss://... (?prefix=NAME to keep "
               "mocks sharing one Redis apart). [default: mockserver-state.sqlite3]")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False,
               path_type=Path), help="YAML file with any MockConfig setting.")
-@click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=int,
-              help="Worker processes.")
-@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=int,
+@click.option("--workers", default=DEFAULT_WORKERS, show_default=True,
+              type=click.IntRange(min=1), help="Worker processes.")
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True,
+              type=click.IntRange(min=1),
               help="Threads per worker: each request in progress, also one held by an injected "
               "delay, takes one.")
 @click.option("--polls", type=int, help="Runs finish after this many polls instead of time.")
 @click.option("--fault-rate", type=float, help="Share of requests that get an injected fault.")
 @click.option("--failure-rate", type=float, help="Share of runs that end in failure.")
+@click.option("--client", "clients", multiple=True, metavar="VENDOR=ID:SECRET",
+              envvar="MOCKSERVER_CLIENTS",
+              help="An OAuth2 client a vendor accepts instead of its demo ones (repeatable; "
+              "env MOCKSERVER_CLIENTS, space-separated).")
+@click.option("--key", "keys", multiple=True, metavar="VENDOR=KEY", envvar="MOCKSERVER_KEYS",
+              help="An API key a vendor accepts instead of its demo ones (repeatable; env "
+              "MOCKSERVER_KEYS, space-separated).")
+@click.version_option(package_name="workflow-api-contracts", prog_name="mockserver")
 def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | None,
           store: str | None, config_file: Path | None, workers: int, threads: int,
-          polls: int | None, fault_rate: float | None, failure_rate: float | None) -> None:
+          polls: int | None, fault_rate: float | None, failure_rate: float | None,
+          clients: tuple[str, ...], keys: tuple[str, ...]) -> None:
     """Serve CONTRACT(s) — names (see `mockserver contracts`) or paths; all by default."""
     try:
         config = build_config(config_file, contract_names, seed, store, polls, fault_rate,
-                              failure_rate)
-        from mockserver.mock import Mock
+                              failure_rate, clients, keys)
+    except ValidationError as error:
+        raise Refusal(_one_line(error)) from None
+    except (LookupError, OSError, yaml.YAMLError, contracts.ContractError) as error:
+        raise Refusal(_first_line(error)) from None
+    from mockserver.mock import Mock
 
+    try:
         mock = Mock(config.model_copy(update={"store": "memory"}))  # workers open the real store
-    except (ValueError, LookupError, OSError, yaml.YAMLError) as error:
-        raise click.UsageError(str(error)) from error
+    except Exception as error:  # a contract the checks above let through: say so, in one line
+        raise Refusal(f"cannot serve {', '.join(config.contracts) or 'the contracts'}: "
+                      f"{type(error).__name__}: {_first_line(error)}") from None
     if is_redis_url(config.store):
         try:  # here, once, rather than in every worker as it starts
             RedisStore.from_url(str(config.store)).check()
         except (StoreUnavailable, ValueError) as error:  # unreachable, or a malformed URL
-            click.echo(f"Error: {error}", err=True)
-            sys.exit(2)
+            raise Refusal(_first_line(error)) from None
+    from mockserver.web import server
+
+    try:
+        listener = server.listen(host, port)
+    except OSError as error:
+        raise Refusal(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     if config.store == "memory" and workers > 1:
         click.echo("note: the in-memory store is per process; using 1 worker", err=True)
         workers = 1
-    base = f"http://{host}:{port}"
+    base = f"http://{host}:{listener.getsockname()[1]}"
+    _banner(mock, base, config)
+    from mockserver.web.app import create_app
+
+    server.run(lambda: create_app(config), workers=workers, threads=threads, listener=listener)
+
+
+class Refusal(click.ClickException):
+    """Why `serve` will not start, in one line, with the usage-error status 2, before anything
+    is served."""
+
+    exit_code = 2
+
+
+def _banner(mock: Any, base: str, config: MockConfig) -> None:
     click.echo(f"Mock server on {base}  (store: {shown(config.store)}, seed: {config.seed})")
     for name, runtime in mock.vendors.items():
         credentials = runtime.vendor.auth.credentials
         vendor_base = base + mock.mount_prefix(name)
         title = runtime.contract.extensions.vendor.name
         click.echo(f"  {title:<12} {vendor_base}   docs: {vendor_base}/docs")
+        if len(mock.vendors) == 1:
+            click.echo(f"  {'':<12} {base}{runtime.contract.server_path}   (the only vendor: "
+                       "its documented paths also work at the root)")
         for client_id, secret in credentials.clients.items():
             click.echo(f"      client_id={client_id}  client_secret={secret}")
         for key in credentials.keys:
@@ -75,14 +116,20 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
         if runtime.contract.security_schemes and not (credentials.clients or credentials.keys):
             click.echo("      no credentials: every secured request gets 401. Declare "
                        "`x-demo-credentials` in the contract or `credentials` in --config")
-    click.echo(f"  Control API  {base}/__mock__/")
+    click.echo(f"  Control API  {base}/__mock__/   health: {base}/__mock__/health")
     click.echo(f"  QA console   {base}/__mock__/ui")
     sys.stdout.flush()
-    from mockserver.web import server
-    from mockserver.web.app import create_app
 
-    server.run(lambda: create_app(config), host=host, port=port, workers=workers,
-                    threads=threads)
+
+def _first_line(error: BaseException) -> str:
+    """The error's text on one line (a YAML error's spans several: where, and what)."""
+    text = " ".join(str(error).split()).strip("'\"")
+    return text or type(error).__name__
+
+
+def _one_line(error: ValidationError) -> str:
+    return "invalid settings: " + "; ".join(
+        f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in error.errors())
 
 
 @main.command("lint")
@@ -113,13 +160,21 @@ def list_contracts() -> None:
 
 def build_config(config_file: Path | None, contract_names: tuple[str, ...], seed: int | None,
                  store: str | None, polls: int | None, fault_rate: float | None,
-                 failure_rate: float | None) -> MockConfig:
-    """A `MockConfig` from a config file and the options that override it."""
+                 failure_rate: float | None, clients: tuple[str, ...] = (),
+                 keys: tuple[str, ...] = ()) -> MockConfig:
+    """A `MockConfig` from a config file and the options that override it. Each contract is
+    checked first: `contracts.ContractError` (or a YAML or OS error) names what is wrong."""
     settings: dict[str, Any] = {}
     if config_file is not None:
         settings = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+        if not isinstance(settings, dict):
+            raise LookupError(f"{config_file}: expected MockConfig settings, a YAML mapping")
     for name in contract_names:
-        contracts.path(name)  # fail early, with the list of names, on a typo
+        try:
+            contracts.check(name)  # fails early: every authoring mistake with its place
+        except (contracts.ContractError, yaml.YAMLError) as error:
+            raise contracts.ContractError(
+                f"contract {name}: {_first_line(error)} (see contracts/EXTENSIONS.md)") from None
     if contract_names:
         settings["contracts"] = list(contract_names)
     if seed is not None:
@@ -132,4 +187,46 @@ def build_config(config_file: Path | None, contract_names: tuple[str, ...], seed
         timing["failure_rate"] = failure_rate
     if fault_rate is not None:
         settings.setdefault("faults", {})["rate"] = fault_rate
+    if clients or keys:
+        served = settings.get("contracts") or contracts.available()
+        settings["credentials"] = _credentials(settings.get("credentials") or {}, served,
+                                               clients, keys)
     return MockConfig.model_validate(settings)
+
+
+def _credentials(given: dict[str, Any], served: list[str], clients: tuple[str, ...],
+                 keys: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """The config's credentials with `--client VENDOR=ID:SECRET` and `--key VENDOR=KEY` added:
+    a vendor named there accepts those instead of its demo credentials."""
+    takes: dict[str, set[str]] = {}
+    for name in served:
+        schemes = contracts.load(name, resolve=False).get("components", {}).get(
+            "securitySchemes", {})
+        takes[contracts.extensions(name).vendor.id] = {s.get("type") for s in schemes.values()}
+    merged: dict[str, dict[str, Any]] = {
+        vendor: {"clients": dict(entry.get("clients", {})), "keys": list(entry.get("keys", []))}
+        for vendor, entry in given.items()}
+    for item in clients:
+        vendor, client_id, secret = _credential(item, "--client", takes)
+        merged.setdefault(vendor, {"clients": {}, "keys": []})["clients"][client_id] = secret
+    for item in keys:
+        vendor, key, _ = _credential(item, "--key", takes)
+        merged.setdefault(vendor, {"clients": {}, "keys": []})["keys"].append(key)
+    return merged
+
+
+def _credential(item: str, option: str, takes: dict[str, set[str]]) -> tuple[str, str, str]:
+    """(vendor, client id or key, secret) from `VENDOR=ID:SECRET` or `VENDOR=KEY`."""
+    is_client = option == "--client"
+    vendor, _, value = item.partition("=")
+    client_id, _, secret = value.partition(":")
+    if not vendor or not value or (is_client and not (client_id and secret)):
+        raise LookupError(f"{option} {item!r}: expected "
+                          f"{'VENDOR=ID:SECRET' if is_client else 'VENDOR=KEY'}")
+    if vendor not in takes:
+        raise LookupError(f"{option} {item!r}: no vendor {vendor!r} is served; served: "
+                          f"{', '.join(sorted(takes))}")
+    if ("oauth2" if is_client else "http") not in takes[vendor]:
+        instead = "OAuth2 clients; use --key" if is_client else "API keys; use --client"
+        raise LookupError(f"{option} {item!r}: {vendor} does not take {instead}")
+    return (vendor, client_id, secret) if is_client else (vendor, value, "")

@@ -74,6 +74,16 @@ class MockConfig(BaseModel):
         "well-formed id exists.",
     )
     max_upload_bytes: int = Field(25 * 1024 * 1024, ge=1)
+    max_json_depth: int = Field(
+        64, ge=1, le=128,
+        description="How deeply a JSON body may nest; deeper ones are refused with the vendor's "
+        "validation error. At most 128: the store cannot keep values much deeper.",
+    )
+    max_latency_seconds: float = Field(
+        5.0, ge=0, le=600, allow_inf_nan=False,
+        description="The longest delay a request can get, asked for (`Prefer: latency`) or "
+        "injected (a latency fault); longer ones are cut to this.",
+    )
     timing: Timing = Field(default_factory=Timing)
     faults: Faults = Field(default_factory=Faults)
     vendor_settings: dict[str, dict[str, Any]] = Field(

@@ -21,6 +21,7 @@ from mockserver.engine.contract import Contract
 from mockserver.engine.faults import FaultInjector, FaultRule, default_rules
 from mockserver.engine.journal import JournalEntry
 from mockserver.engine.lifecycle import Run, advance, force
+from mockserver.engine.limits import Pauses
 from mockserver.engine.pipeline import VendorPipeline
 from mockserver.engine.scenarios import Scenario, ScenarioQueue
 from mockserver.handlers import handlers_for
@@ -43,6 +44,7 @@ class Mock:
         self.clock = Clock(self.store)
         self.faults = FaultInjector(self.store, self.config.seed)
         self.scenarios = ScenarioQueue(self.store)
+        self.pauses = Pauses(self.config.max_latency_seconds)
         names = self.config.contracts or contracts.available()
         self.vendors: dict[str, VendorPipeline] = {}
         for name in names:
@@ -74,7 +76,7 @@ class Mock:
             scenarios=self.scenarios, seed=self.config.seed, timing=self.config.timing,
             start=behaviour.start, view=behaviour.view)
         return VendorPipeline(context, handlers_for(contract, behaviour.handlers), self.faults,
-                              self.config)
+                              self.config, self.pauses)
 
     def _install_default_faults(self) -> None:
         self.faults.set_rules([FaultRule.model_validate(r)
@@ -85,6 +87,10 @@ class Mock:
         if vendor in self.config.mounts:
             return self.config.mounts[vendor].rstrip("/")
         return f"/{vendor}{self.vendors[vendor].contract.server_path}"
+
+    def stop(self) -> None:
+        """The server is stopping: end every delay a request is waiting out, now and later."""
+        self.pauses.stop()
 
     # -- state -------------------------------------------------------------------------------
 
@@ -100,11 +106,12 @@ class Mock:
         return self.vendors[vendor].contract.extensions.lifecycles[resource]
 
     def runs(self, vendor: str | None = None) -> list[Run]:
-        """Every run, brought up to date with the clock (without counting as a poll)."""
+        """Every run of the vendors served, brought up to date with the clock (without counting
+        as a poll); a store shared with an earlier server may hold runs of others."""
         now = self.clock.now()
         found = [Run.model_validate(value) for value in self.store.values(keys.RUNS)]
         return [advance(run, self.lifecycle(run.vendor, run.resource), now) for run in found
-                if vendor in (None, run.vendor)]
+                if run.vendor in self.vendors and vendor in (None, run.vendor)]
 
     def run(self, vendor: str, run_id: str) -> Run:
         stored = self.store.get(keys.RUNS, keys.run_key(vendor, run_id))

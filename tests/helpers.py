@@ -93,35 +93,52 @@ def free_port() -> int:
 
 
 class Served:
-    """`mockserver serve ARGS` on a free port, until `stop()`."""
+    """`mockserver serve` in a subprocess (gunicorn), ready once its health check answers."""
 
-    def __init__(self, *args: str, cwd: Path) -> None:
+    def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port), *args],
             cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            start_new_session=True,  # its own process group, so `kill` reaches the workers too
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                requests.get(f"{self.base}/__mock__/clock", timeout=5)
+                requests.get(f"{self.base}/__mock__/health", timeout=5).raise_for_status()
                 return
-            except (requests.ConnectionError, requests.Timeout):
+            except requests.RequestException:
                 if self.process.poll() is not None:
                     break
                 time.sleep(0.1)
         raise RuntimeError(f"server did not start: {self.stop()}")
 
-    def stop(self) -> str:
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> str:
+        """Signal the server (gunicorn's master passes SIGTERM on to its workers); its output."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(sig)
+        output, _ = self.process.communicate(timeout=timeout)
+        return output
+
+    def kill(self) -> str:
+        """SIGKILL the master and every worker at once, as a crash or an OOM kill would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
         output, _ = self.process.communicate(timeout=30)
         return output
 
+    def __enter__(self) -> Served:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Whatever a test did, leave no server behind."""
+        if self.process.poll() is None:
+            self.kill()
+
 
 def further_token(base: str) -> dict[str, str]:
+    """A bearer token for Further AI's demo client from a served mock."""
     response = requests.post(f"{base}/further/api/v1/oauth2/access_token",
                              json={"client_id": "YOUR_CLIENT_ID",
                                    "client_secret": "YOUR_CLIENT_SECRET"}, timeout=5)

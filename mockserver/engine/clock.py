@@ -10,6 +10,7 @@ import time
 
 from pydantic import BaseModel
 
+from mockserver.engine.limits import check_moment
 from mockserver.storage import Store, keys
 
 __all__ = ["Clock", "ClockSetting"]
@@ -49,11 +50,14 @@ class Clock:
         return self._setting().frozen_at is not None
 
     def advance(self, seconds: float) -> float:
+        """Move the clock forward; `OutOfRange` (and no change) if it would pass
+        `limits.LATEST_TIME` or `seconds` is not finite."""
         if seconds < 0:
             raise ValueError("the clock only moves forward")
 
         def change(stored: dict | None) -> dict:
             setting = ClockSetting.model_validate(stored or {})
+            check_moment(self.reading(stored) + seconds, "The clock")
             if setting.frozen_at is not None:
                 setting.frozen_at += seconds
             else:
@@ -64,14 +68,18 @@ class Clock:
         return self.now()
 
     def freeze(self) -> float:
-        now = self.now()
-        self._store.put(*keys.CLOCK, ClockSetting(frozen_at=now).model_dump())
-        return now
+        """Stop the clock where it is (atomically: an advance meanwhile is not lost)."""
+        def change(stored: dict | None) -> dict:
+            return ClockSetting(frozen_at=self.reading(stored)).model_dump()
+
+        return self.reading(self._store.update(*keys.CLOCK, change))
 
     def resume(self) -> float:
-        now = self.now()
-        self._store.put(*keys.CLOCK, ClockSetting(offset=now - time.time()).model_dump())
-        return now
+        """Let the clock run on from where it shows now."""
+        def change(stored: dict | None) -> dict:
+            return ClockSetting(offset=self.reading(stored) - time.time()).model_dump()
+
+        return self.reading(self._store.update(*keys.CLOCK, change))
 
     def state(self) -> dict[str, float | bool]:
         return {"now": self.now(), "frozen": self.frozen}

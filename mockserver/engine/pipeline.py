@@ -22,6 +22,7 @@ from mockserver.engine.contract import Operation
 from mockserver.engine.errors import describe, error_body
 from mockserver.engine.faults import Fault, FaultInjector
 from mockserver.engine.journal import JournalEntry
+from mockserver.engine.limits import Pauses
 from mockserver.engine.preferences import PreferenceError, parse_prefer
 from mockserver.engine.strict import ResponseContractError, response_problems
 from mockserver.engine.validation import Inputs, UnsupportedMediaType, Violation, parse_request
@@ -38,7 +39,7 @@ class VendorPipeline:
     """One vendor's requests, from the raw request to the reply on the wire."""
 
     def __init__(self, vendor: VendorContext, handlers: dict[str, Handler],
-                 faults: FaultInjector, config: MockConfig) -> None:
+                 faults: FaultInjector, config: MockConfig, pauses: Pauses | None = None) -> None:
         self.vendor = vendor
         self.contract = vendor.contract
         self.name = vendor.name
@@ -46,6 +47,7 @@ class VendorPipeline:
         self._faults = faults
         self._store = vendor.store
         self._config = config
+        self._pauses = pauses or Pauses(config.max_latency_seconds)
         self._routes: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
 
     def handle(self, request: Request, prefix: str) -> WireResponse:
@@ -132,18 +134,21 @@ class VendorPipeline:
         except PreferenceError as error:
             raise ApiError(error_format.validation.status, str(error)) from None
         if prefer.latency:
-            time.sleep(prefer.latency / 1000)
+            applied_ms = round(self._pauses.capped(prefer.latency / 1000) * 1000)
+            prefer = prefer.model_copy(update={"latency": applied_ms})
+            self._pauses.pause(applied_ms / 1000)
         if fault is not None:
-            _apply_fault(fault, operation)
+            _apply_fault(fault, operation, self._pauses)
         try:
             identity = self.vendor.auth.identify(operation, request, now, known_tokens)
         except AuthError as error:
             if isinstance(error, MalformedCredentials):
                 violations.append(Violation(("header", "Authorization"), "value_error", str(error)))
             raise ApiError(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
-        self._check_size(operation, request)
+        self._read_body(operation, request)
         try:
-            inputs, found = parse_request(operation, request, path_params)
+            inputs, found = parse_request(operation, request, path_params,
+                                          self._config.max_json_depth)
         except UnsupportedMediaType as error:
             violations.append(Violation(("header", "content-type"), "unsupported_media_type",
                                         str(error), error.received))
@@ -168,17 +173,29 @@ class VendorPipeline:
             reply.headers.setdefault("Preference-Applied", prefer.applied())
         return reply, identity
 
-    def _check_size(self, operation: Operation, request: Request) -> None:
+    def _read_body(self, operation: Operation, request: Request) -> None:
+        """Read the whole body once, within the size limit however it is framed (a length or
+        chunks); badly framed chunks are the client's error. Later parsing reads the copy."""
         if not operation.body:
             return  # the body of an operation that takes none is never read
-        length = request.content_length or 0
-        if length > self._config.max_upload_bytes:
+        if (request.content_length or 0) > self._config.max_upload_bytes:
+            raise self._too_large(operation)
+        try:
+            data = request.get_data(cache=True)
+        except RequestEntityTooLarge:
+            raise self._too_large(operation) from None
+        except Exception as error:
+            # What a badly framed body raises is the WSGI server's own: werkzeug's dechunker
+            # an OSError, gunicorn's a ParseException. Either way the client sent it.
+            raise ApiError(_declared_or_validation(operation, 400),
+                           f"Malformed request body: {error}") from None
+        if len(data) > self._config.max_upload_bytes:
             raise self._too_large(operation)
 
     def _too_large(self, operation: Operation) -> ApiError:
         limit = self._config.max_upload_bytes
-        status = 413 if operation.declares(413) else operation.error_format.validation.status
-        return ApiError(status, f"The request body is larger than the limit of {limit} bytes")
+        return ApiError(_declared_or_validation(operation, 413),
+                        f"The request body is larger than the limit of {limit} bytes")
 
     def _check_known_ids(self, operation: Operation, inputs: Inputs) -> None:
         for name, value in inputs.path.items():
@@ -192,6 +209,11 @@ class VendorPipeline:
         status = declared_status(operation, error.status) if operation else error.status
         body = error_body(error_format, status, error.message, error.violations)
         return Reply(status, body, error.headers)
+
+
+def _declared_or_validation(operation: Operation, status: int) -> int:
+    """`status` where the operation declares it, else the vendor's validation status."""
+    return status if operation.declares(status) else operation.error_format.validation.status
 
 
 def _rejection_status(operation: Operation, violations: list[Violation]) -> int:
@@ -231,9 +253,9 @@ def _declared_fault(operation: Operation, fault: Fault | None) -> Fault | None:
     return fault.model_copy(update={"kind": str(status)})
 
 
-def _apply_fault(fault: Fault, operation: Operation) -> None:
+def _apply_fault(fault: Fault, operation: Operation, pauses: Pauses) -> None:
     if fault.kind == "latency":
-        time.sleep(fault.latency_ms / 1000)
+        pauses.pause(fault.latency_ms / 1000)
         return
     status = int(fault.kind)
     headers = {"Retry-After": str(fault.retry_after)} if status in (429, 503) else {}

@@ -11,7 +11,11 @@ the operation declares. Unknown preferences are ignored, as RFC 7240 asks.
 
 from __future__ import annotations
 
+import math
+
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from mockserver.engine.limits import MAX_RUN_SECONDS
 
 __all__ = [
     "NO_PREFERENCES",
@@ -75,4 +79,8 @@ def parse_prefer(header: str | None) -> Preferences:
     for name in ("polls", "seconds", "latency"):
         if (getattr(preferences, name) or 0) < 0:
             raise PreferenceError(f"Invalid Prefer header: {name} must not be negative")
+    seconds = preferences.seconds
+    if seconds is not None and not (math.isfinite(seconds) and seconds <= MAX_RUN_SECONDS):
+        raise PreferenceError("Invalid Prefer header: seconds must be a finite number of at most "
+                              f"{MAX_RUN_SECONDS:.0f}")
     return preferences

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from mockserver.engine.limits import MAX_RUN_SECONDS
 from mockserver.engine.preferences import Preferences
 from mockserver.storage import Store, keys
 
@@ -23,7 +24,7 @@ class Scenario(BaseModel):
     resource: str | None = None
     outcome: str | None = None
     polls: int | None = Field(None, ge=0)
-    seconds: float | None = Field(None, ge=0)
+    seconds: float | None = Field(None, ge=0, le=MAX_RUN_SECONDS, allow_inf_nan=False)
     count: int = Field(1, ge=1)
 
 

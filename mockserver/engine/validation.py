@@ -6,14 +6,15 @@ what FastAPI-style vendors return verbatim and reads well as a plain message for
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from jsonschema_rs import ValidationError
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Request
 
 from mockserver.engine.contract import MediaType, Operation
+from mockserver.engine.limits import TooDeep, parse_json
 from mockserver.engine.preferences import vendor_preferences
 
 __all__ = [
@@ -24,6 +25,9 @@ __all__ = [
     "parse_request",
     "schema_violations",
 ]
+
+_LIST_EVERY_VIOLATION_BELOW = 32 * 1024
+"""Bodies up to this many bytes get every violation listed; larger ones the first."""
 
 _TYPE_ERRORS = {
     "object": ("dict_type", "Input should be a valid dictionary"),
@@ -83,14 +87,25 @@ class UnsupportedMediaType(Exception):
         self.received = received
 
 
-def schema_violations(validator: Any, instance: Any, loc: tuple[str | int, ...]) -> list[Violation]:
-    """Every way `value` breaks a schema, as violations located under `where`."""
+def schema_violations(validator: Any, instance: Any, loc: tuple[str | int, ...], *,
+                      every: bool = True) -> list[Violation]:
+    """The ways `instance` breaks a schema, as violations located under `loc`: every one, or
+    with `every=False` only the first. Listing them all costs more than linear time in their
+    number (two million wrong items: minutes), so large bodies get the first."""
+    if validator.is_valid(instance):
+        return []
+    if not every:
+        try:
+            validator.validate(instance)
+        except ValidationError as error:
+            return [_violation(error, loc)]
     return [_violation(error, loc) for error in validator.iter_errors(instance)]
 
 
-def parse_request(operation: Operation, request: Request, path_params: dict[str, str]
-                  ) -> tuple[Inputs, list[Violation]]:
-    """Parse every part of the request the contract describes; raise UnsupportedMediaType."""
+def parse_request(operation: Operation, request: Request, path_params: dict[str, str],
+                  max_json_depth: int = 64) -> tuple[Inputs, list[Violation]]:
+    """Parse every part of the request the contract describes; raise UnsupportedMediaType.
+    JSON nested deeper than `max_json_depth` is a `json_invalid` violation."""
     inputs = Inputs()
     violations: list[Violation] = []
     for parameter in operation.parameters:
@@ -109,7 +124,7 @@ def parse_request(operation: Operation, request: Request, path_params: dict[str,
         getattr(inputs, parameter.location if parameter.location != "cookie" else "header")[
             parameter.name] = value
     if operation.body:
-        violations += _parse_body(operation, request, inputs)
+        violations += _parse_body(operation, request, inputs, max_json_depth)
     return inputs, violations
 
 
@@ -161,7 +176,8 @@ def _coerce(raw: Any, schema: dict[str, Any], loc: tuple[str | int, ...]
     return raw, None
 
 
-def _parse_body(operation: Operation, request: Request, inputs: Inputs) -> list[Violation]:
+def _parse_body(operation: Operation, request: Request, inputs: Inputs,
+                max_json_depth: int) -> list[Violation]:
     raw = request.get_data(cache=True)
     received = request.mimetype or ""
     if not raw and not request.files and not request.form:
@@ -178,23 +194,27 @@ def _parse_body(operation: Operation, request: Request, inputs: Inputs) -> list[
     inputs.media_type = media.name
     if media.name == "application/json" or media.name.endswith("+json"):
         try:
-            inputs.body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as error:
+            inputs.body = parse_json(raw, max_json_depth)
+        except TooDeep as error:
+            return [Violation(("body",), "json_invalid", f"JSON decode error: {error}", {},
+                              {"error": str(error)})]
+        except ValueError as error:  # UnicodeDecodeError included
             position = getattr(error, "pos", 0)
-            reason = getattr(error, "msg", "invalid UTF-8")
+            reason = getattr(error, "msg", None) or str(error)
             return [Violation(("body", position), "json_invalid", "JSON decode error", {},
                               {"error": reason})]
     elif media.name in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        inputs.body, inputs.uploads, problems = _form_instance(media, request)
+        inputs.body, inputs.uploads, problems = _form_instance(media, request, max_json_depth)
         if problems:
             return problems
     else:
         inputs.body = raw
         return []
-    return schema_violations(media.validator, inputs.body, ("body",))
+    return schema_violations(media.validator, inputs.body, ("body",),
+                             every=len(raw) <= _LIST_EVERY_VIOLATION_BELOW)
 
 
-def _form_instance(media: MediaType, request: Request
+def _form_instance(media: MediaType, request: Request, max_json_depth: int
                    ) -> tuple[dict[str, Any], list[Upload], list[Violation]]:
     """A multipart or urlencoded body as the object its schema describes.
 
@@ -218,7 +238,7 @@ def _form_instance(media: MediaType, request: Request
                 media.encoding.get(name, {}).get("contentType", "")
             if wants_json:
                 try:
-                    values.append(json.loads(text))
+                    values.append(parse_json(text, max_json_depth))
                 except ValueError as error:
                     problems.append(Violation(("body", name), "json_invalid",
                                               "JSON decode error", text, {"error": str(error)}))

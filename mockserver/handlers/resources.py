@@ -8,6 +8,7 @@ one stored record serves the list, create and detail views that show different f
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from functools import partial
 from typing import Any
@@ -24,6 +25,7 @@ from mockserver.storage import keys
 
 __all__ = [
     "Record",
+    "change",
     "create",
     "delete",
     "find",
@@ -33,6 +35,7 @@ __all__ = [
     "resource_handler",
     "save",
     "single",
+    "stored_at",
     "timestamp",
     "update",
 ]
@@ -79,17 +82,26 @@ def guarded(contract: Contract, operation: Operation, handler: Handler) -> Handl
 
 def find(call: Call, resource: Resource, record_id: str) -> Record:
     """The caller's record: 404 if there is none, 403 if it is someone else's."""
-    stored = call.vendor.store.get(_kind(call, resource), record_id)
-    if stored is None:
-        raise ApiError(404, f"No {resource.name.replace('_', ' ')} {record_id!r}")
-    record = Record.model_validate(stored)
-    if record.owner != call.identity:
-        raise ApiError(403, f"The {resource.name.replace('_', ' ')} {record_id!r} is not yours")
-    return record
+    return _owned(call, resource, record_id, call.vendor.store.get(_kind(call, resource),
+                                                                  record_id))
+
+
+def change(call: Call, resource: Resource, record_id: str,
+           edit: Callable[[Record], None]) -> Record:
+    """Edit the caller's record in one atomic read-modify-write of the store (404/403 as
+    `find`), so that no change made in parallel, in any worker process, is lost; and a record
+    deleted meanwhile is not brought back."""
+    def apply(stored: dict[str, Any] | None) -> dict[str, Any]:
+        record = _owned(call, resource, record_id, stored)
+        edit(record)
+        return record.model_dump()
+
+    return Record.model_validate(call.vendor.store.update(_kind(call, resource), record_id,
+                                                          apply))
 
 
 def save(call: Call, resource: Resource, record: Record) -> None:
-    """Store a record as it is now."""
+    """Store a new record (an existing one is changed with `change`)."""
     call.vendor.store.put(_kind(call, resource), record.id, record.model_dump())
 
 
@@ -98,8 +110,11 @@ def timestamp(now: float) -> str:
     return datetime.fromtimestamp(now, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def create(call: Call, resource: Resource, fields: dict[str, Any] | None = None) -> Reply:
-    """Store a new resource from the request body (or `fields` a vendor computed)."""
+def create(call: Call, resource: Resource, fields: dict[str, Any] | None = None, *,
+           then: Callable[[Record, dict[str, Any]], None] | None = None) -> Reply:
+    """Store a new resource from the request body (or `fields` a vendor computed). A resource
+    kept inside its parent is added to it atomically; `then(parent, fields)` may change the
+    parent further in the same step (a chat's reply after the message)."""
     given = fields if fields is not None else dict(call.inputs.body or {})
     record_id = f"{resource.id.prefix}{uuid.uuid4().hex[:12]}"
     values = {**resource.defaults, **given, resource.id.field: record_id}
@@ -112,10 +127,16 @@ def create(call: Call, resource: Resource, fields: dict[str, Any] | None = None)
         save(call, resource, record)
     else:
         parent_resource = call.vendor.contract.extensions.resources.items[resource.parent.resource]
-        parent = find(call, parent_resource, call.inputs.path[parent_resource.id.parameter or "id"])
-        parent.fields.setdefault(resource.parent.field, []).append(record.fields)
-        _touch(parent_resource, parent, call.now)
-        save(call, parent_resource, parent)
+        field = resource.parent.field
+
+        def attach(parent: Record) -> None:
+            parent.fields.setdefault(field, []).append(record.fields)
+            if then is not None:
+                then(parent, record.fields)
+            _touch(parent_resource, parent, call.now)
+
+        change(call, parent_resource, call.inputs.path[parent_resource.id.parameter or "id"],
+               attach)
     return single(call, resource, record.fields)
 
 
@@ -126,20 +147,44 @@ def read(call: Call, resource: Resource) -> Reply:
 
 
 def update(call: Call, resource: Resource) -> Reply:
-    """Merge the body into the caller's record and stamp the update."""
-    record = find(call, resource, call.inputs.path[resource.id.parameter or "id"])
-    record.fields.update(call.inputs.body or {})
-    record.fields = _derive(resource, record.fields)
-    _touch(resource, record, call.now)
-    save(call, resource, record)
+    """Merge the body into the caller's record and stamp the update, atomically."""
+    def merge(record: Record) -> None:
+        record.fields.update(call.inputs.body or {})
+        record.fields = _derive(resource, record.fields)
+        _touch(resource, record, call.now)
+
+    record = change(call, resource, call.inputs.path[resource.id.parameter or "id"], merge)
     return single(call, resource, record.fields)
 
 
 def delete(call: Call, resource: Resource) -> Reply:
-    """Delete the caller's record (404/403 as `find`)."""
+    """Delete the caller's record (404/403 as `find`) and the runs started below it (a
+    workflow's executions). Operations below it answer 404 from now on (`guarded`), and links
+    issued for it stop working (`engine.downloads`)."""
     record = find(call, resource, call.inputs.path[resource.id.parameter or "id"])
     call.vendor.store.delete(_kind(call, resource), record.id)
+    _delete_runs_below(call, resource, record.id)
     return Reply(call.operation.success_status())
+
+
+def stored_at(call: Call, resource: Resource, record_id: str) -> tuple[str, str]:
+    """Where a record lives in the store: (kind, key)."""
+    return _kind(call, resource), record_id
+
+
+def _delete_runs_below(call: Call, resource: Resource, record_id: str) -> None:
+    contract = call.vendor.contract
+    if not resource.read or not resource.id.parameter:
+        return
+    item_path = contract.operations[resource.read].path
+    below = {lifecycle.resource for lifecycle in contract.extensions.lifecycles.values()
+             if contracts.is_below(contract.operations[lifecycle.create].path, item_path)}
+    if not below:
+        return
+    for value in call.vendor.store.values(keys.RUNS):
+        if value["vendor"] == call.vendor.name and value["resource"] in below and \
+                value["request"].get("path", {}).get(resource.id.parameter) == record_id:
+            call.vendor.store.delete(keys.RUNS, keys.run_key(call.vendor.name, value["id"]))
 
 
 def list_records(call: Call, resource: Resource) -> Reply:
@@ -173,6 +218,16 @@ def project(value: Any, schema: dict[str, Any]) -> Any:
         return value
     return {name: project(item, declared[name]) for name, item in value.items()
             if name in declared}
+
+
+def _owned(call: Call, resource: Resource, record_id: str,
+           stored: dict[str, Any] | None) -> Record:
+    if stored is None:
+        raise ApiError(404, f"No {resource.name.replace('_', ' ')} {record_id!r}")
+    record = Record.model_validate(stored)
+    if record.owner != call.identity:
+        raise ApiError(403, f"The {resource.name.replace('_', ' ')} {record_id!r} is not yours")
+    return record
 
 
 def _kind(call: Call, resource: Resource) -> str:

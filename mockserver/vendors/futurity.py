@@ -83,30 +83,30 @@ def download_file(call: Call) -> Reply:
 
 
 def post_message(call: Call) -> Reply:
-    """Store the user's message, and the assistant's answer after it in the chat."""
-    reply = resources.create(call, _resource(call, "message"))
-    chat_resource = _resource(call, "chat")
-    chat = resources.find(call, chat_resource, call.inputs.path["id"])
+    """Store the user's message, and the assistant's answer right after it in the chat, in one
+    atomic change of the chat: messages posted at once all stay, each followed by its answer."""
     content = str(call.inputs.body.get("content", ""))
     attachments = call.inputs.body.get("attachments") or []
     answer = f"Here is what I found about \u201c{content[:80]}\u201d"
     if attachments:
         answer += f", using {len(attachments)} attached file(s)"
-    chat.fields["messages"].append({
-        "id": f"msg_{hashlib.sha256((chat.id + content).encode()).hexdigest()[:12]}",
-        "role": "assistant", "content": answer + ".",
-        "created_at": resources.timestamp(call.now + 2),
-    })
-    resources.save(call, chat_resource, chat)
-    return reply
+
+    def reply(chat: resources.Record, message: dict[str, Any]) -> None:
+        chat.fields["messages"].append({
+            "id": f"msg_{hashlib.sha256(str(message['id']).encode()).hexdigest()[:12]}",
+            "role": "assistant", "content": answer + ".",
+            "created_at": resources.timestamp(call.now + 2),
+        })
+
+    return resources.create(call, _resource(call, "message"), then=reply)
 
 
 def start_run(call: Call, run: Run, rng: random.Random) -> dict[str, Any]:
-    """A run marks its workflow as last run now."""
-    workflow_resource = _resource(call, "workflow")
-    workflow = resources.find(call, workflow_resource, call.inputs.path["id"])
-    workflow.fields["last_run"] = resources.timestamp(call.now)
-    resources.save(call, workflow_resource, workflow)
+    """A run marks its workflow as last run now (atomically: a parallel update is kept)."""
+    def mark(workflow: resources.Record) -> None:
+        workflow.fields["last_run"] = resources.timestamp(call.now)
+
+    workflow = resources.change(call, _resource(call, "workflow"), call.inputs.path["id"], mark)
     return {"workflow_name": workflow.fields.get("name", "")}
 
 
@@ -130,10 +130,12 @@ def _resource(call: Call, name: str) -> Resource:
 
 
 def _link(call: Call) -> tuple[str, float]:
-    record = resources.find(call, _resource(call, "vault_file"), call.inputs.path["id"])
+    resource = _resource(call, "vault_file")
+    record = resources.find(call, resource, call.inputs.path["id"])
     settings: FuturitySettings = call.vendor.settings
     return sign(call, record.fields["blob"], record.fields["name"], record.fields["type"],
-                settings.download_ttl_seconds)
+                settings.download_ttl_seconds,
+                record=resources.stored_at(call, resource, record.id))
 
 
 BEHAVIOUR = Behaviour(

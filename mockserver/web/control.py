@@ -9,9 +9,11 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, Field, ValidationError
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from mockserver.engine.faults import FaultRule
 from mockserver.engine.lifecycle import timeline
+from mockserver.engine.limits import LATEST_TIME, OutOfRange, parse_json
 from mockserver.engine.scenarios import Scenario
 from mockserver.mock import Mock
 from mockserver.web import queries
@@ -22,7 +24,7 @@ PREFIX = "/__mock__"
 
 
 class Advance(BaseModel):
-    seconds: float = Field(ge=0)
+    seconds: float = Field(ge=0, le=LATEST_TIME, allow_inf_nan=False)
 
 
 class ForceState(BaseModel):
@@ -34,12 +36,17 @@ def control_api(mock: Mock) -> Blueprint:
     api = Blueprint("control", __name__, url_prefix=PREFIX)
 
     def body(model: type[BaseModel]) -> Any:
-        return model.model_validate(request.get_json(force=True, silent=True) or {})
+        return model.model_validate(_json_body(mock.config.max_upload_bytes,
+                                              mock.config.max_json_depth))
 
     @api.errorhandler(ValidationError)
     def invalid(error: ValidationError) -> tuple[Response, int]:
         return jsonify(error="invalid control request", details=error.errors(
-            include_url=False, include_context=False)), 400
+            include_url=False, include_context=False, include_input=False)), 400
+
+    @api.errorhandler(OutOfRange)
+    def out_of_range(error: OutOfRange) -> tuple[Response, int]:
+        return jsonify(error=str(error)), 400
 
     @api.errorhandler(LookupError)
     def missing(error: LookupError) -> tuple[Response, int]:
@@ -66,6 +73,11 @@ def control_api(mock: Mock) -> Blueprint:
                      for name, runtime in mock.vendors.items()},
             clock=mock.clock.state(), seed=mock.config.seed,
         )
+
+    @api.get("/health")
+    def health() -> Response:
+        """For readiness probes: answers once the worker serves, after reading the store."""
+        return jsonify(status="ok", vendors=sorted(mock.vendors), now=mock.clock.now())
 
     @api.post("/reset")
     def reset() -> Response:
@@ -159,3 +171,24 @@ def control_api(mock: Mock) -> Blueprint:
         return jsonify(mock.scenarios.queued())
 
     return api
+
+
+def _json_body(max_bytes: int, max_depth: int) -> Any:
+    """The request's JSON body ({} when empty); 400 if it is badly framed, not JSON or nested
+    deeper than `max_depth`, 413 if longer than `max_bytes`, however it is framed."""
+    # werkzeug cuts a chunked body off at the limit without a word: read one byte more to know
+    request.max_content_length = max_bytes + 1
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise
+    except Exception as error:  # badly framed chunks: the WSGI server's own error types
+        raise BadRequest(f"Malformed request body: {error}") from None
+    if len(raw) > max_bytes:
+        raise RequestEntityTooLarge(f"The body is larger than the limit of {max_bytes} bytes")
+    if not raw.strip():
+        return {}
+    try:
+        return parse_json(raw, max_depth)
+    except ValueError as error:
+        raise BadRequest(f"The body is not valid JSON: {error}") from None

@@ -2,7 +2,8 @@
 
 A request reaches a vendor either under the vendor's mount prefix (`/further/api/v1/...`) or,
 when it carries the vendor's real host (`Host: api.further.ai`, as intercepted requests do),
-at its documented path.
+at its documented path. When only one vendor is served, its documented paths also work at the
+server's root, so a client configured with nothing but the mock's host works unchanged.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class VendorDispatch:
                                key=lambda item: len(item[0]), reverse=True)
         self.pages = {f"{prefix}/{page}" for prefix, _ in self.prefixes
                       for page in ("openapi.json", "docs")}
+        self.only = next(iter(mock.vendors.values())) if len(mock.vendors) == 1 else None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
                  ) -> Iterable[bytes]:
@@ -77,4 +79,8 @@ class VendorDispatch:
         for prefix, candidate in self.prefixes:
             if path == prefix or path.startswith(prefix + "/"):
                 return candidate, prefix
+        if self.only is not None:
+            root = self.only.contract.server_path
+            if path == root or path.startswith(root + "/"):
+                return self.only, root
         return None, ""

@@ -1,4 +1,5 @@
-"""The signed download links' endpoint: exact bytes until the link expires, then 403."""
+"""The signed download links' endpoint: exact bytes until the link expires (then 403) or its
+file is deleted (then 404)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ def download_links(mock: Mock) -> Blueprint:
         link = SignedLink.model_validate(stored)
         if mock.clock.now() >= link.expires_at:
             return jsonify(error="This download link has expired"), 403
+        if link.record is not None and mock.store.get(*link.record) is None:
+            return jsonify(error="The file was deleted: its download links no longer work"), 404
         data = mock.store.get_blob(link.blob)
         if data is None:
             return jsonify(error="The file is gone"), 410

@@ -9,13 +9,15 @@ processes of four threads serve as many requests (see `docs/benchmarks.md`).
 from __future__ import annotations
 
 import gc
+import signal
+import socket
 from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-__all__ = ["ACCESS_LOG_FORMAT", "DEFAULT_THREADS", "DEFAULT_WORKERS", "run"]
+__all__ = ["ACCESS_LOG_FORMAT", "DEFAULT_THREADS", "DEFAULT_WORKERS", "listen", "run"]
 
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
@@ -34,13 +36,24 @@ class _AccessLog(Logger):
             super().access(resp, req, environ, request_time)
 
 
-def run(build_app: Callable[[], Any], *, host: str, port: int, workers: int = DEFAULT_WORKERS,
-        threads: int = DEFAULT_THREADS, access_log: bool = True) -> None:
-    """Serve the app each worker process builds for itself (so each opens its own store)."""
+def listen(host: str, port: int) -> socket.socket:
+    """The server's listening socket, bound before anything is served or printed: a port in use
+    fails at once (OSError) rather than after gunicorn's retries, and port 0 is given a real one.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=2048)
+
+
+def run(build_app: Callable[[], Any], *, host: str = "127.0.0.1", port: int = 0,
+        workers: int = DEFAULT_WORKERS, threads: int = DEFAULT_THREADS, access_log: bool = True,
+        listener: socket.socket | None = None) -> None:
+    """Serve the app each worker process builds for itself (so each opens its own store), on
+    `listener` if given (see `listen`), else on host:port."""
+    bind = f"fd://{listener.fileno()}" if listener is not None else f"{host}:{port}"
     settings: dict[str, Any] = {
-        "bind": f"{host}:{port}", "workers": workers, "threads": threads,
+        "bind": bind, "workers": workers, "threads": threads,
         "worker_class": "gthread", "errorlog": "-", "loglevel": "warning", "timeout": 120,
-        "keepalive": 5,
+        "keepalive": 5, "post_worker_init": _cut_waits_on_term,
     }
     if access_log:
         settings |= {"accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT,
@@ -60,3 +73,18 @@ def run(build_app: Callable[[], Any], *, host: str, port: int, workers: int = DE
             return app
 
     Server().run()
+
+
+def _cut_waits_on_term(worker: Any) -> None:
+    """gunicorn's `post_worker_init` hook: on SIGTERM a worker first ends the delays its
+    requests are waiting out, so a graceful stop never waits for a long `Prefer: latency`."""
+    mock = getattr(worker.wsgi, "extensions", {}).get("mockserver")
+    graceful = signal.getsignal(signal.SIGTERM)
+    if mock is None or not callable(graceful):
+        return
+
+    def stopping(signum: int, frame: Any) -> None:
+        mock.stop()
+        graceful(signum, frame)
+
+    signal.signal(signal.SIGTERM, stopping)

@@ -36,6 +36,16 @@ def test_each_broken_rule_is_named_where_and_how_pydantic_would(value: object,
     assert [(".".join(map(str, v.loc)), v.type, v.msg) for v in found] == [wording]
 
 
+def test_a_large_body_gets_its_first_violation_a_small_one_every_one() -> None:
+    validator = compile_schema({"type": "array", "items": {"type": "object"}})
+    every = schema_violations(validator, [1, 2, 3], ("body",))
+    assert [v.loc for v in every] == [("body", 0), ("body", 1), ("body", 2)]
+    # two million wrong items: listing them all took minutes of one worker's time
+    first = schema_violations(validator, [1] * 2_000_000, ("body",), every=False)
+    assert [(v.loc, v.type) for v in first] == [(("body", 0), "dict_type")]
+    assert schema_violations(validator, [{}] * 10, ("body",), every=False) == []
+
+
 def test_errors_take_each_vendors_shape() -> None:
     further = contracts.extensions("further").error_format
     futurity = contracts.extensions("futurity").error_format

@@ -72,6 +72,36 @@ def test_uploaded_file_downloads_byte_identical_until_the_url_expires(api, mock)
     assert api.request("GET", "/" + path).status == 403
 
 
+def test_deleting_a_file_revokes_the_download_links_issued_before(api):
+    uploaded = call(api, "POST", "/vault/files",
+                    files=[("file", ("secret.pdf", PDF, "application/pdf"))]).json()["data"]
+    twin = call(api, "POST", "/vault/files",  # the same bytes, kept as another file
+                files=[("file", ("copy.pdf", PDF, "application/pdf"))]).json()["data"]
+    links = [call(api, "GET", f"/vault/files/{file['id']}/download").json()["data"]["url"]
+             for file in (uploaded, uploaded, twin)]
+    links.append(call(api, "GET", f"/vault/files/{uploaded['id']}").json()["data"]["download_url"])
+    paths = ["/" + url.split("://", 1)[1].partition("/")[2] for url in links]
+    assert all(api.request("GET", path).status == 200 for path in paths)
+    assert call(api, "DELETE", f"/vault/files/{uploaded['id']}").status == 204
+    revoked = [api.request("GET", path) for path in paths[:2] + paths[3:]]
+    assert [answer.status for answer in revoked] == [404, 404, 404]
+    assert all(PDF not in answer.content for answer in revoked)
+    kept = api.request("GET", paths[2])
+    assert kept.status == 200 and kept.content == PDF
+
+
+def test_deleting_a_workflow_removes_its_executions(api, mock):
+    workflow_id = call(api, "POST", "/workflows", json={"name": "W"}).json()["data"]["id"]
+    other_id = call(api, "POST", "/workflows", json={"name": "V"}).json()["data"]["id"]
+    started = [call(api, "POST", f"/workflows/{wf}/run", json={}).json()["data"]["execution_id"]
+               for wf in (workflow_id, workflow_id, other_id)]
+    assert call(api, "DELETE", f"/workflows/{workflow_id}").status == 204
+    assert [run.id for run in mock.runs("futurity")] == started[2:]
+    poll = call(api, "GET", f"/workflows/{workflow_id}/executions/{started[0]}")
+    assert poll.status == 404 and poll.json()["error"]["code"] == "NOT_FOUND"
+    assert call(api, "GET", f"/workflows/{other_id}/executions/{started[2]}").status == 200
+
+
 def test_vault_filters_and_renamed_upload(api):
     call(api, "POST", "/vault/files", files=[("file", ("notes.txt", b"hi", "text/plain"))])
     call(api, "POST", "/vault/files", data={"name": "Budget 2024.pdf", "folder_id": "f1"},

@@ -1,0 +1,206 @@
+"""Reliability: nothing the mock acknowledged is lost, whether clients write into one record at
+once (across worker processes) or the server is stopped mid-lifecycle, gently or not.
+
+The concurrent tests run on `mockserver serve --workers 2` (SQLite shared by two processes) and
+on the in-process `LiveServer` (memory store, threads).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from mockserver import LiveServer, Mock, MockConfig
+from tests.helpers import InProcess, Served
+
+FUTURITY = "/futurity/v1"
+ME = {"Authorization": "Bearer YOUR_TOKEN"}
+PHINITE = {"Authorization": "Bearer workspace_api_key"}
+CLIENTS = 16
+EACH = 10
+
+
+@pytest.fixture(scope="module", params=["2 gunicorn workers", "in-process threads"])
+def base(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[str]:
+    if request.param == "in-process threads":
+        with LiveServer(Mock(MockConfig())) as live:
+            yield live.url
+        return
+    served = Served("--workers", "2", cwd=tmp_path_factory.mktemp("concurrent"))
+    try:
+        yield served.base
+    finally:
+        served.stop()
+
+
+def in_parallel(work, count: int = CLIENTS) -> list:
+    """Run `work(client)` for each client at once, each with its own connection."""
+    start = threading.Barrier(count)
+
+    def client(index: int) -> list:
+        with requests.Session() as session:
+            start.wait()
+            return work(session, index)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(client, range(count)))
+
+
+def test_every_message_posted_at_once_into_one_chat_is_kept(base: str) -> None:
+    chat = requests.post(f"{base}{FUTURITY}/chats", json={"title": "busy"}, headers=ME,
+                         timeout=10).json()["data"]["id"]
+
+    def post(session: requests.Session, client: int) -> list[str]:
+        acknowledged = []
+        for n in range(EACH):
+            sent = session.post(f"{base}{FUTURITY}/chats/{chat}/messages", headers=ME,
+                                json={"content": f"client {client} message {n}"}, timeout=30)
+            if sent.status_code == 201:
+                acknowledged.append(sent.json()["data"]["id"])
+        return acknowledged
+
+    acknowledged = [message for sent in in_parallel(post) for message in sent]
+    messages = requests.get(f"{base}{FUTURITY}/chats/{chat}", headers=ME,
+                            timeout=10).json()["data"]["messages"]
+    assert len(acknowledged) == CLIENTS * EACH
+    users = [m["id"] for m in messages if m["role"] == "user"]
+    assert sorted(users) == sorted(acknowledged)
+    # each message is followed by its own answer: the pair was added in one step
+    assert [m["role"] for m in messages] == ["user", "assistant"] * len(acknowledged)
+    assert len({m["id"] for m in messages}) == len(messages)
+
+
+def test_updates_and_runs_of_one_workflow_at_once_lose_nothing(base: str) -> None:
+    workflow = requests.post(f"{base}{FUTURITY}/workflows", json={"name": "shared"}, headers=ME,
+                             timeout=10).json()["data"]["id"]
+
+    def work(session: requests.Session, client: int) -> list[int]:
+        if client % 2:
+            return [session.put(f"{base}{FUTURITY}/workflows/{workflow}", headers=ME,
+                                json={"description": f"by {client}"}, timeout=30).status_code
+                    for _ in range(EACH)]
+        return [session.post(f"{base}{FUTURITY}/workflows/{workflow}/run", headers=ME, json={},
+                             timeout=30).status_code for _ in range(EACH)]
+
+    statuses = in_parallel(work)
+    assert all(status in (200, 202) for sent in statuses for status in sent)
+    stored = requests.get(f"{base}{FUTURITY}/workflows/{workflow}", headers=ME,
+                          timeout=10).json()["data"]
+    assert stored["last_run"] is not None and stored["description"].startswith("by ")
+
+
+def test_fault_rules_and_scenarios_added_at_once_are_all_kept(base: str) -> None:
+    requests.delete(f"{base}/__mock__/faults", timeout=10)
+
+    def add(session: requests.Session, client: int) -> list[int]:
+        rule = {"kinds": ["503"], "vendor": "further", "operation": f"op{client}", "times": 1}
+        return [session.post(f"{base}/__mock__/faults", json=rule, timeout=30).status_code
+                for _ in range(EACH)] + \
+            [session.post(f"{base}/__mock__/scenarios", timeout=30,
+                          json={"vendor": "phinite", "outcome": "failed"}).status_code
+             for _ in range(EACH)]
+
+    assert {status for sent in in_parallel(add) for status in sent} == {201}
+    assert len(requests.get(f"{base}/__mock__/faults", timeout=10).json()) == CLIENTS * EACH
+    requests.delete(f"{base}/__mock__/faults", timeout=10)
+    url = f"{base}/phinite/api/v1/ai/trigger/ws/tr/DEV"
+    outcomes = in_parallel(lambda session, _: [
+        session.post(url, headers=PHINITE, json={"message": "hi"}, timeout=30).json()["status"]
+        for _ in range(EACH + 1)])
+    # every queued scenario was taken exactly once: 160 failed, then the rest as usual
+    flat = [outcome for sent in outcomes for outcome in sent]
+    assert flat.count("failed") == CLIENTS * EACH and len(flat) == CLIENTS * (EACH + 1)
+
+
+# -- restarts ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_nothing_acknowledged_is_lost_when_the_server_stops_mid_lifecycle(
+        tmp_path: Path, stop: signal.Signals) -> None:
+    with Served("--workers", "2", cwd=tmp_path) as server:
+        chat = requests.post(f"{server.base}{FUTURITY}/chats", json={"title": "t"}, headers=ME,
+                             timeout=10).json()["data"]["id"]
+        start = f"{server.base}/phinite/api/v1/ai/trigger/start/ws/tr/DEV"
+        runs = [requests.post(start, headers={**PHINITE, "Prefer": "polls=3"},
+                              json={"message": "m"}, timeout=10).json()["workflow_id"]
+                for _ in range(4)]
+        status = f"{server.base}/phinite/api/v1/ai/trigger/status/ws/{{}}"
+        assert {requests.get(status.format(run), headers=PHINITE, timeout=10).json()["status"]
+                for run in runs} == {"running"}  # one poll of three each
+        acknowledged: list[str] = []
+        stopped = threading.Event()
+
+        def keep_posting(session: requests.Session, client: int) -> list[str]:
+            mine = []
+            while not stopped.is_set():
+                try:
+                    sent = session.post(f"{server.base}{FUTURITY}/chats/{chat}/messages",
+                                        headers=ME, json={"content": f"{client}"}, timeout=10)
+                except requests.RequestException:
+                    break  # the server went away mid-request: not acknowledged
+                if sent.status_code == 201:
+                    mine.append(sent.json()["data"]["id"])
+            return mine
+
+        with ThreadPoolExecutor(1) as background:
+            posting = background.submit(in_parallel, keep_posting, 4)
+            deadline = time.monotonic() + 30
+            while len(_messages(server.base, chat)) < 40 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            server.kill() if stop == signal.SIGKILL else server.stop(stop)
+            stopped.set()
+            acknowledged = [message for sent in posting.result() for message in sent]
+    assert len(acknowledged) >= 20
+    restarted = Served("--workers", "2", cwd=tmp_path)
+    try:
+        kept = {m["id"] for m in _messages(restarted.base, chat) if m["role"] == "user"}
+        assert set(acknowledged) <= kept
+        status = f"{restarted.base}/phinite/api/v1/ai/trigger/status/ws/{{}}"
+        finals = [[requests.get(status.format(run), headers=PHINITE, timeout=10).json()["status"]
+                   for _ in range(2)] for run in runs]
+        assert finals == [["running", "completed"]] * len(runs)  # polls 2 and 3 of 3
+    finally:
+        restarted.stop()
+
+
+def _messages(base: str, chat: str) -> list[dict]:
+    return requests.get(f"{base}{FUTURITY}/chats/{chat}", headers=ME,
+                        timeout=10).json()["data"]["messages"]
+
+
+def test_sigterm_ends_a_day_long_prefer_latency_at_once(tmp_path: Path) -> None:
+    (tmp_path / "mock.yaml").write_text("max_latency_seconds: 600\n", encoding="utf-8")
+    with Served("phinite", "--config", "mock.yaml", "--workers", "1", cwd=tmp_path) as server:
+        answered: list[int] = []
+
+        def wait_a_day() -> None:
+            answered.append(requests.post(
+                f"{server.base}/phinite/api/v1/ai/trigger/ws/tr/DEV", json={"message": "hi"},
+                headers={**PHINITE, "Prefer": "latency=86400000"}, timeout=120).status_code)
+
+        waiting = threading.Thread(target=wait_a_day)
+        waiting.start()
+        time.sleep(1.0)  # the request is now in its 600-second wait
+        output = server.stop(timeout=20)  # far less than the 600 s asked for: else this fails
+        waiting.join(timeout=20)
+    assert answered == [200], output
+    assert "Traceback" not in output
+
+
+def test_a_store_kept_from_a_server_of_other_vendors_still_serves(tmp_path: Path) -> None:
+    store = tmp_path / "state.sqlite3"
+    before = InProcess(Mock(MockConfig(store=store)))
+    started = before.request("POST", "/phinite/api/v1/ai/trigger/start/ws/tr/DEV",
+                             headers=PHINITE, json={"message": "m"})
+    assert started.status == 202
+    after = InProcess(Mock(MockConfig(store=store, contracts=["further"])))
+    runs = after.request("GET", "/__mock__/runs")
+    assert runs.status == 200 and runs.json() == []
