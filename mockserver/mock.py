@@ -20,6 +20,7 @@ from mockserver.engine.contract import Contract
 from mockserver.engine.faults import FaultInjector, FaultRule, default_rules
 from mockserver.engine.journal import JournalEntry
 from mockserver.engine.lifecycle import Run, advance, force
+from mockserver.engine.names import UnknownName, check_name, check_outcome
 from mockserver.engine.pipeline import VendorPipeline
 from mockserver.engine.scenarios import Scenario, ScenarioQueue
 from mockserver.handlers import handlers_for
@@ -43,18 +44,33 @@ class Mock:
         self.faults = FaultInjector(self.store, self.config.seed)
         self.scenarios = ScenarioQueue(self.store)
         names = self.config.contracts or contracts.available()
+        for name in names:
+            try:
+                contracts.path(name)
+            except LookupError:
+                check_name("contract", name, contracts.available(), "in contracts")
         self.vendors: dict[str, VendorPipeline] = {}
         for name in names:
             contract = Contract(name)
             behaviour = own.get(contract.vendor) or behaviour_for(contract.vendor)
             self.vendors[contract.vendor] = self._pipeline(contract, behaviour)
+        self._check_vendor_keys()
         if self.store.get(*keys.FAULTS) is None:
             self._install_default_faults()
+
+    def _check_vendor_keys(self) -> None:
+        """Per-vendor config sections name vendors that exist (a typo would be ignored)."""
+        known = sorted({*contracts.available(), *self.vendors})
+        for section in ("vendor_settings", "credentials", "mounts"):
+            for vendor in getattr(self.config, section):
+                check_name("vendor", vendor, known, f"in {section}")
 
     def _pipeline(self, contract: Contract, behaviour: Behaviour) -> VendorPipeline:
         name = contract.vendor
         credentials = self.config.credentials.get(name, behaviour.demo)
         settings = self.config.vendor_settings.get(name, {})
+        if settings and behaviour.configure is None:
+            raise UnknownName(f"{name} setting", next(iter(settings)), [], "in vendor_settings")
         context = VendorContext(
             name=name, contract=contract,
             settings=behaviour.configure(settings) if behaviour.configure else None,
@@ -75,6 +91,41 @@ class Mock:
             return self.config.mounts[vendor].rstrip("/")
         return f"/{vendor}{self.vendors[vendor].contract.server_path}"
 
+    # -- names -------------------------------------------------------------------------------
+
+    def check_vendor(self, vendor: str | None) -> None:
+        """A vendor this mock serves (None: any)."""
+        if vendor is not None:
+            check_name("vendor", vendor, self.vendors, "served by this mock")
+
+    def check_operation(self, operation: str | None, vendor: str | None = None) -> None:
+        """An operationId of that vendor, or of any vendor served (None: any)."""
+        self.check_vendor(vendor)
+        if operation is None:
+            return
+        served = [self.vendors[vendor]] if vendor else list(self.vendors.values())
+        check_name("operation", operation,
+                   [op for runtime in served for op in runtime.contract.operations],
+                   f"of {vendor}" if vendor else "of the vendors served")
+
+    def check_scenario(self, scenario: Scenario) -> None:
+        """A scenario's vendor, resource and outcome are ones some served lifecycle has."""
+        self.check_vendor(scenario.vendor)
+        lifecycles = [lifecycle for name, runtime in self.vendors.items()
+                      if scenario.vendor in (None, name)
+                      for lifecycle in runtime.contract.extensions.lifecycles.values()]
+        if scenario.resource is not None:
+            check_name("resource", scenario.resource,
+                       [lifecycle.resource for lifecycle in lifecycles], "with a lifecycle")
+            lifecycles = [lc for lc in lifecycles if lc.resource == scenario.resource]
+        if scenario.outcome is not None:
+            check_outcome(lifecycles, scenario.outcome)
+
+    def add_fault(self, rule: FaultRule) -> None:
+        """Add a fault rule whose vendor and operation exist."""
+        self.check_operation(rule.operation, rule.vendor)
+        self.faults.add(rule)
+
     # -- state -------------------------------------------------------------------------------
 
     def reset(self) -> None:
@@ -90,12 +141,14 @@ class Mock:
 
     def runs(self, vendor: str | None = None) -> list[Run]:
         """Every run, brought up to date with the clock (without counting as a poll)."""
+        self.check_vendor(vendor)
         now = self.clock.now()
         found = [Run.model_validate(value) for value in self.store.values(keys.RUNS)]
         return [advance(run, self.lifecycle(run.vendor, run.resource), now) for run in found
                 if vendor in (None, run.vendor)]
 
     def run(self, vendor: str, run_id: str) -> Run:
+        self.check_vendor(vendor)
         stored = self.store.get(keys.RUNS, keys.run_key(vendor, run_id))
         if stored is None:
             raise LookupError(f"no run {run_id!r} of {vendor}")
@@ -104,7 +157,9 @@ class Mock:
 
     def force(self, vendor: str, run_id: str, state: str) -> Run:
         """Put a run in a state (and keep it there); a terminal run cannot be moved."""
-        self.run(vendor, run_id)
+        current = self.run(vendor, run_id)
+        check_name("state", state, self.lifecycle(vendor, current.resource).states,
+                   f"of {vendor}'s {current.resource}")
         failure: list[ValueError] = []
 
         def change(current: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -124,6 +179,5 @@ class Mock:
 
     def queue(self, scenario: Scenario) -> None:
         """Make the next `count` runs (of a vendor / resource, or any) go as the scenario says."""
-        if scenario.vendor is not None and scenario.vendor not in self.vendors:
-            raise LookupError(f"no vendor {scenario.vendor!r}")
+        self.check_scenario(scenario)
         self.scenarios.add(scenario)

@@ -22,6 +22,7 @@ from mockserver.engine.contract import Operation
 from mockserver.engine.errors import describe, error_body
 from mockserver.engine.faults import Fault, FaultInjector
 from mockserver.engine.journal import JournalEntry
+from mockserver.engine.names import UnknownName, check_outcome
 from mockserver.engine.preferences import PreferenceError, parse_prefer
 from mockserver.engine.strict import ResponseContractError, response_problems
 from mockserver.engine.validation import Inputs, UnsupportedMediaType, Violation, parse_request
@@ -117,6 +118,8 @@ class VendorPipeline:
             prefer = parse_prefer(prefer_header)
         except PreferenceError as error:
             raise ApiError(error_format.validation.status, str(error)) from None
+        if prefer.outcome is not None:
+            self._check_outcome(operation, prefer.outcome)
         if prefer.latency:
             time.sleep(prefer.latency / 1000)
         if fault is not None:
@@ -153,6 +156,18 @@ class VendorPipeline:
         if prefer.applied():
             reply.headers.setdefault("Preference-Applied", prefer.applied())
         return reply, identity
+
+    def _check_outcome(self, operation: Operation, outcome: str) -> None:
+        """`Prefer: outcome=` names an end of the run this operation starts (of any of the
+        vendor's runs for another operation): a typo must not quietly give the default."""
+        lifecycles = [lifecycle for role, lifecycle in operation.lifecycle_roles
+                      if role in ("create", "synchronous")]
+        try:
+            check_outcome(lifecycles or list(self.contract.extensions.lifecycles.values()),
+                          outcome, "in the Prefer header")
+        except UnknownName as error:
+            raise ApiError(operation.error_format.validation.status,
+                           f"Invalid Prefer header: {error}") from None
 
     def _check_size(self, operation: Operation, request: Request) -> None:
         if not operation.body:

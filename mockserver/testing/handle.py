@@ -17,6 +17,7 @@ from mockserver.config import FaultKind
 from mockserver.engine.faults import FaultRule
 from mockserver.engine.journal import JournalEntry
 from mockserver.engine.lifecycle import Run
+from mockserver.engine.names import check_fault_kinds
 from mockserver.engine.scenarios import Scenario
 from mockserver.mock import Mock
 from mockserver.storage import JOURNAL_LIMIT
@@ -84,8 +85,9 @@ class MockHandle:
     def force_next(self, outcome: str | None = None, *, vendor: str | None = None,
                    resource: str | None = None, polls: int | None = None,
                    seconds: float | None = None, count: int = 1) -> None:
-        """Make the next `count` runs end in `outcome` (`completed`, `failed` or a terminal
-        state's name), after `polls` polls or `seconds` of mock time, whatever clients ask."""
+        """Make the next `count` runs end in `outcome` (`completed`/`success`, `failed`/`failure`
+        or a terminal state's name), after `polls` polls or `seconds` of mock time, whatever
+        clients ask. A name no lifecycle has raises `UnknownName`."""
         self.mock.queue(Scenario(vendor=vendor, resource=resource, outcome=outcome, polls=polls,
                                  seconds=seconds, count=count))
 
@@ -106,7 +108,8 @@ class MockHandle:
 
     # -- faults ------------------------------------------------------------------------------
 
-    def fault(self, *kinds: FaultKind, vendor: str | None = None, operation: str | None = None,
+    def fault(self, *kinds: FaultKind | int, vendor: str | None = None,
+              operation: str | None = None,
               nth: int | None = None, after: int = 0, times: int | None = None,
               rate: float = 1.0, retry_after: int = 1, latency_ms: int = 800) -> FaultRule:
         """Inject a fault into matching requests (`operation` is an operationId, e.g.
@@ -115,9 +118,10 @@ class MockHandle:
             if after or times is not None:
                 raise ValueError("give nth, or after/times, not both")
             after, times = nth - 1, 1
-        rule = FaultRule(kinds=list(kinds), vendor=vendor, operation=operation, after=after,
-                         times=times, rate=rate, retry_after=retry_after, latency_ms=latency_ms)
-        self.mock.faults.add(rule)
+        rule = FaultRule(kinds=check_fault_kinds(kinds), vendor=vendor, operation=operation,
+                         after=after, times=times, rate=rate, retry_after=retry_after,
+                         latency_ms=latency_ms)
+        self.mock.add_fault(rule)
         return rule
 
     # -- what clients sent -------------------------------------------------------------------
@@ -125,6 +129,7 @@ class MockHandle:
     def journal(self, *, vendor: str | None = None, operation: str | None = None
                 ) -> list[JournalEntry]:
         """Every vendor request so far, oldest first, each with the contract's verdict."""
+        self.mock.check_operation(operation, vendor)
         return [entry for _, entry in self._recorded()
                 if vendor in (None, entry.vendor) and operation in (None, entry.operation)]
 

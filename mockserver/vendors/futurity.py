@@ -19,6 +19,7 @@ from mockserver.engine.behaviour import Behaviour
 from mockserver.engine.call import Call, Reply
 from mockserver.engine.downloads import sign
 from mockserver.engine.lifecycle import Run
+from mockserver.engine.names import check_settings
 from mockserver.handlers import resources
 
 __all__ = ["BEHAVIOUR", "DEMO", "FuturitySettings"]
@@ -41,6 +42,7 @@ class FuturitySettings(BaseModel):
 
 def configure(settings: dict[str, Any]) -> FuturitySettings:
     """Parse Futurity's `vendor_settings`; a mistake stops the start."""
+    check_settings("futurity", settings, FuturitySettings.model_fields)
     return FuturitySettings.model_validate(settings)
 
 

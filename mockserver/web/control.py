@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, Field, ValidationError
 
 from mockserver.engine.faults import FaultRule
+from mockserver.engine.names import UnknownName, check_fault_kinds
 from mockserver.engine.scenarios import Scenario
 from mockserver.mock import Mock
 
@@ -38,6 +39,10 @@ def control_api(mock: Mock) -> Blueprint:
     def invalid(error: ValidationError) -> tuple[Response, int]:
         return jsonify(error="invalid control request", details=error.errors(
             include_url=False, include_context=False)), 400
+
+    @api.errorhandler(UnknownName)
+    def unknown(error: UnknownName) -> tuple[Response, int]:
+        return jsonify(error.as_dict()), 400
 
     @api.errorhandler(LookupError)
     def missing(error: LookupError) -> tuple[Response, int]:
@@ -106,8 +111,11 @@ def control_api(mock: Mock) -> Blueprint:
 
     @api.post("/faults")
     def add_fault() -> tuple[Response, int]:
+        sent = request.get_json(force=True, silent=True) or {}
+        if isinstance(sent, dict) and isinstance(sent.get("kinds"), list):
+            check_fault_kinds(sent["kinds"])
         rule = body(FaultRule)
-        mock.faults.add(rule)
+        mock.add_fault(rule)
         return jsonify(rule.model_dump()), 201
 
     @api.delete("/faults")
@@ -118,6 +126,10 @@ def control_api(mock: Mock) -> Blueprint:
     @api.get("/journal")
     def journal() -> Response:
         limit = request.args.get("limit", default=100, type=int)
-        return jsonify([entry.model_dump() for entry in mock.journal(limit)])
+        vendor, operation = request.args.get("vendor"), request.args.get("operation")
+        mock.check_operation(operation, vendor)
+        return jsonify([entry.model_dump() for entry in mock.journal(limit)
+                        if vendor in (None, entry.vendor)
+                        and operation in (None, entry.operation)])
 
     return api
