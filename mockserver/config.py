@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["ALL_FAULT_KINDS", "Credentials", "Faults", "MockConfig", "Timing"]
+__all__ = ["ALL_FAULT_KINDS", "Credentials", "Faults", "JournalSettings", "MockConfig", "Timing"]
 
 FaultKind = Literal["latency", "429", "500", "503"]
 ALL_FAULT_KINDS: tuple[FaultKind, ...] = ("latency", "429", "500", "503")
@@ -48,6 +48,17 @@ class Faults(BaseModel):
     retry_after: int = Field(1, ge=0)
 
 
+class JournalSettings(BaseModel):
+    """How much of each request the journal keeps for tests to verify."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    detail: bool = Field(True, description="Keep query, headers, bodies and uploaded parts' "
+                         "digests of each request and the response body; off: the verdict only.")
+    max_body_bytes: int = Field(64 * 1024, ge=0,
+                                description="A larger request or response body is left out.")
+
+
 class MockConfig(BaseModel):
     """Everything one mock instance is told; a config file or `--config` is this model."""
 
@@ -70,6 +81,7 @@ class MockConfig(BaseModel):
     max_upload_bytes: int = Field(25 * 1024 * 1024, ge=1)
     timing: Timing = Field(default_factory=Timing)
     faults: Faults = Field(default_factory=Faults)
+    journal: JournalSettings = Field(default_factory=JournalSettings)
     vendor_settings: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Per vendor: settings only that vendor's module reads (e.g. FlowFlow's "

@@ -21,7 +21,12 @@ from mockserver.engine.clock import Clock
 from mockserver.engine.contract import Operation
 from mockserver.engine.errors import describe, error_body
 from mockserver.engine.faults import Fault, FaultInjector
-from mockserver.engine.journal import JournalEntry
+from mockserver.engine.journal import (
+    JournalEntry,
+    masked_identity,
+    request_detail,
+    response_detail,
+)
 from mockserver.engine.names import UnknownName, check_outcome
 from mockserver.engine.preferences import PreferenceError, parse_prefer
 from mockserver.engine.strict import ResponseContractError, response_problems
@@ -64,23 +69,33 @@ class VendorPipeline:
         identity: str | None = None
         fault: Fault | None = None
         prefer_header = request.environ.get("HTTP_PREFER")
+        parsed: list[Inputs] = []
         try:
             operation, path_params = self.route(request.method, path)
             fault = self._faults.pick(self.name, operation.id, read[keys.FAULTS])
             reply, identity = self._answer(operation, path_params, request, prefix, now,
-                                           known_tokens, fault, prefer_header, violations)
+                                           known_tokens, fault, prefer_header, violations,
+                                           parsed)
         except ApiError as error:
             reply = self._error_reply(operation, error)
         if operation is not None and self._config.strict_responses:
             problems = response_problems(operation, reply.status, reply.content_type, reply.body)
         response = WireResponse.of(reply)
+        detail: dict[str, Any] = {}
+        journal = self._config.journal
+        if journal.detail:
+            detail = request_detail(request, parsed[0] if parsed else None, journal)
+            answered = response_detail(reply.body, response.data, journal)
+            detail["omitted"] = detail.get("omitted", []) + answered.pop("omitted", [])
+            detail.update(answered)
         self._store.append_journal(JournalEntry.model_construct(  # the engine's own values
             time=now, vendor=self.name, method=request.method,
             path=request.full_path.rstrip("?"), operation=operation.id if operation else None,
             status=reply.status, verdict="violates" if violations else "conforms",
             violations=[str(v) for v in violations], response_problems=problems,
-            fault=fault.kind if fault else None, prefer=prefer_header, identity=identity,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            fault=fault.kind if fault else None, prefer=prefer_header,
+            identity=masked_identity(identity),
+            duration_ms=round((time.perf_counter() - started) * 1000, 3), **detail,
         ).model_dump_json())
         if problems:
             raise ResponseContractError(
@@ -111,8 +126,8 @@ class VendorPipeline:
     def _answer(self, operation: Operation, path_params: dict[str, str], request: Request,
                 prefix: str, now: float,
                 known_tokens: dict[str, dict[str, Any] | None], fault: Fault | None,
-                prefer_header: str | None, violations: list[Violation]
-                ) -> tuple[Reply, str | None]:
+                prefer_header: str | None, violations: list[Violation],
+                parsed: list[Inputs]) -> tuple[Reply, str | None]:
         error_format = operation.error_format
         try:
             prefer = parse_prefer(prefer_header)
@@ -133,6 +148,7 @@ class VendorPipeline:
         self._check_size(operation, request)
         try:
             inputs, found = parse_request(operation, request, path_params)
+            parsed.append(inputs)
         except UnsupportedMediaType as error:
             violations.append(Violation(("header", "content-type"), "unsupported_media_type",
                                         str(error), error.received))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 from unittest.mock import patch
 
 from mockserver.config import FaultKind
@@ -21,8 +22,9 @@ from mockserver.engine.names import check_fault_kinds
 from mockserver.engine.scenarios import Scenario
 from mockserver.mock import Mock
 from mockserver.storage import JOURNAL_LIMIT
+from mockserver.testing.verify import UNSET, RequestPattern, VerificationError
 
-__all__ = ["ContractViolation", "MockHandle", "describe"]
+__all__ = ["ContractViolation", "MockHandle", "VerificationError", "describe"]
 
 
 class ContractViolation(AssertionError):
@@ -132,6 +134,26 @@ class MockHandle:
         self.mock.check_operation(operation, vendor)
         return [entry for _, entry in self._recorded()
                 if vendor in (None, entry.vendor) and operation in (None, entry.operation)]
+
+    def requests(self, vendor: str | None = None, operation: str | None = None
+                 ) -> list[JournalEntry]:
+        """What clients sent (and were answered), oldest first: query, headers with
+        credentials masked, JSON or form body, uploaded parts' digests, response body."""
+        return self.journal(vendor=vendor, operation=operation)
+
+    def verify(self, operation: str | None = None, *, vendor: str | None = None,
+               count: int | None = None, at_least: int | None = None,
+               method: str | None = None, path: str | None = None, body: Any = UNSET,
+               query: dict[str, Any] | None = None, headers: dict[str, Any] | None = None,
+               where: Callable[[JournalEntry], bool] | None = None) -> list[JournalEntry]:
+        """Assert clients sent matching requests: `count` exactly, `at_least` that many, or
+        (neither given) at least one. `body`, `query` and `headers` match partially (a dict's
+        keys given must match, a callable is a predicate); the failure shows the closest
+        requests received. Returns the matching entries."""
+        self.mock.check_operation(operation, vendor)
+        pattern = RequestPattern(vendor=vendor, operation=operation, method=method, path=path,
+                                 body=body, query=query, headers=headers, where=where)
+        return pattern.verify([entry for _, entry in self._recorded()], count, at_least)
 
     def violations(self) -> list[JournalEntry]:
         """Requests that broke the contract and were not expected to."""

@@ -1,4 +1,5 @@
-"""The control API under `/__mock__/`: reset, drive the clock, force runs, faults, the journal.
+"""The control API under `/__mock__/`: reset, drive the clock, force runs, faults, the journal
+(with each request's detail, filtered by `?vendor=` and `?operation=`).
 
 Plain JSON, no auth: it is for the tests and people driving a local mock, never for clients.
 """
@@ -14,6 +15,7 @@ from mockserver.engine.faults import FaultRule
 from mockserver.engine.names import UnknownName, check_fault_kinds
 from mockserver.engine.scenarios import Scenario
 from mockserver.mock import Mock
+from mockserver.storage import JOURNAL_LIMIT
 
 __all__ = ["PREFIX", "control_api"]
 
@@ -128,8 +130,9 @@ def control_api(mock: Mock) -> Blueprint:
         limit = request.args.get("limit", default=100, type=int)
         vendor, operation = request.args.get("vendor"), request.args.get("operation")
         mock.check_operation(operation, vendor)
-        return jsonify([entry.model_dump() for entry in mock.journal(limit)
-                        if vendor in (None, entry.vendor)
-                        and operation in (None, entry.operation)])
+        filtered = vendor is not None or operation is not None
+        found = [entry.model_dump() for entry in mock.journal(JOURNAL_LIMIT if filtered else limit)
+                 if vendor in (None, entry.vendor) and operation in (None, entry.operation)]
+        return jsonify(found[-limit:] if limit > 0 else [])
 
     return api
