@@ -8,11 +8,9 @@ exposes one as `.handle`.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from unittest.mock import patch
 
 from mockserver.config import FaultKind
 from mockserver.engine.faults import FaultRule
@@ -23,6 +21,7 @@ from mockserver.engine.scenarios import Scenario
 from mockserver.mock import Mock
 from mockserver.storage import JOURNAL_LIMIT
 from mockserver.testing.verify import UNSET, RequestPattern, VerificationError
+from mockserver.testing.virtual_time import VirtualTime
 
 __all__ = ["ContractViolation", "MockHandle", "VerificationError", "describe"]
 
@@ -37,6 +36,7 @@ class MockHandle:
     def __init__(self, mock: Mock) -> None:
         self.mock = mock
         self._expected: set[int] = set()
+        self._virtual: VirtualTime | None = None
 
     def reset(self) -> None:
         """Forget every token, run, fault and journal entry; the clock runs real time again."""
@@ -49,7 +49,10 @@ class MockHandle:
         return self.mock.clock.now()
 
     def advance(self, seconds: float) -> float:
-        """Move the mock's clock forward: runs progress and tokens age by that much."""
+        """Move the mock's clock forward: runs progress and tokens age by that much (and,
+        under virtual sleep, the process's clocks with it)."""
+        if self._virtual is not None:
+            return self._virtual.advance(seconds)
         return self.mock.clock.advance(seconds)
 
     def freeze(self) -> float:
@@ -59,18 +62,19 @@ class MockHandle:
         return self.mock.clock.resume()
 
     @contextmanager
-    def virtual_sleep(self) -> Iterator[None]:
-        """Freeze the clock and make `time.sleep(s)` move it by `s` instead of waiting, so a
-        client's poll loop goes through a run's whole lifecycle at once."""
-        self.mock.clock.freeze()
-
-        def sleep(seconds: float) -> None:
-            if seconds < 0:
-                raise ValueError("sleep length must be non-negative")
-            self.mock.clock.advance(seconds)
-
-        with patch.object(time, "sleep", sleep):
-            yield
+    def virtual_sleep(self, *, watchdog_seconds: float | None = 30.0
+                      ) -> Iterator[VirtualTime]:
+        """Freeze the mock's clock; inside, `time.time()`, `time.monotonic()` and
+        `datetime.now()` read it, and `time.sleep(s)` / `asyncio.sleep(s)` (however imported)
+        move it by `s` instead of waiting, so a client's poll loop goes through a run's whole
+        lifecycle at once. A block taking more than `watchdog_seconds` of real time fails with
+        `VirtualTimeout`, naming where it was blocked (None: no watchdog)."""
+        with VirtualTime(self.mock.clock, watchdog_seconds=watchdog_seconds) as virtual:
+            self._virtual = virtual
+            try:
+                yield virtual
+            finally:
+                self._virtual = None
 
     def expire_tokens(self) -> float:
         """Move the clock past the lifetime of every token issued so far, so the next call with
