@@ -22,7 +22,9 @@ from mockserver.engine.journal import JournalEntry
 from mockserver.engine.lifecycle import Run, advance, force
 from mockserver.engine.names import UnknownName, check_name, check_outcome
 from mockserver.engine.pipeline import VendorPipeline
+from mockserver.engine.results import OwnResults
 from mockserver.engine.scenarios import Scenario, ScenarioQueue
+from mockserver.engine.stubs import Stub, StubBook
 from mockserver.handlers import handlers_for
 from mockserver.storage import keys, open_store
 from mockserver.vendors import behaviour_for
@@ -68,16 +70,21 @@ class Mock:
     def _pipeline(self, contract: Contract, behaviour: Behaviour) -> VendorPipeline:
         name = contract.vendor
         credentials = self.config.credentials.get(name, behaviour.demo)
-        settings = self.config.vendor_settings.get(name, {})
+        given = self.config.vendor_settings.get(name, {})
+        settings = {key: value for key, value in given.items() if key not in behaviour.results}
+        own = {key: value for key, value in given.items() if key in behaviour.results}
         if settings and behaviour.configure is None:
-            raise UnknownName(f"{name} setting", next(iter(settings)), [], "in vendor_settings")
+            raise UnknownName(f"{name} setting", next(iter(settings)), behaviour.results,
+                              "in vendor_settings")
+        results = OwnResults(name, contract, behaviour.results, self.store, own) \
+            if behaviour.results else None
         context = VendorContext(
             name=name, contract=contract,
             settings=behaviour.configure(settings) if behaviour.configure else None,
             store=self.store, clock=self.clock,
             auth=Authenticator(contract, credentials, self.store, self.clock),
             scenarios=self.scenarios, seed=self.config.seed, timing=self.config.timing,
-            start=behaviour.start, view=behaviour.view)
+            start=behaviour.start, view=behaviour.view, results=results)
         return VendorPipeline(context, handlers_for(contract, behaviour.handlers), self.faults,
                               self.config)
 
@@ -121,6 +128,28 @@ class Mock:
         if scenario.outcome is not None:
             check_outcome(lifecycles, scenario.outcome)
 
+    def add_stub(self, stub: Stub) -> Stub:
+        """Answer the next `stub.times` calls of an operation with the stub's status and body,
+        checked against the contract now (unless `stub.allow_violation`)."""
+        self.check_operation(stub.operation, stub.vendor)
+        owners = [name for name, runtime in self.vendors.items()
+                  if stub.vendor in (None, name) and stub.operation in runtime.contract.operations]
+        if len(owners) > 1:
+            raise ValueError(f"{stub.operation} is an operation of {' and '.join(owners)}: "
+                             "name the vendor")
+        stub = stub.model_copy(update={"vendor": owners[0]})
+        operation = self.vendors[owners[0]].contract.operations[stub.operation]
+        return StubBook(self.store).add(stub, operation)
+
+    def set_results(self, vendor: str, values: dict[str, Any], *,
+                    allow_violation: bool = False) -> None:
+        """What the vendor's runs started from now on return (its module's result slots)."""
+        self.check_vendor(vendor)
+        results = self.vendors[vendor].vendor.results
+        if results is None:
+            raise UnknownName(f"{vendor} result", next(iter(values), ""), [])
+        results.set(values, allow_violation=allow_violation)
+
     def add_fault(self, rule: FaultRule) -> None:
         """Add a fault rule whose vendor and operation exist."""
         self.check_operation(rule.operation, rule.vendor)
@@ -131,6 +160,9 @@ class Mock:
     def reset(self) -> None:
         """Forget every token, run, record, journal entry and fault; the clock runs real time."""
         self.store.clear()
+        for runtime in self.vendors.values():
+            if runtime.vendor.results is not None:
+                runtime.vendor.results.forget()
         self._install_default_faults()
 
     def journal(self, limit: int = 100) -> list[JournalEntry]:

@@ -18,6 +18,7 @@ from mockserver.engine.journal import JournalEntry
 from mockserver.engine.lifecycle import Run
 from mockserver.engine.names import check_fault_kinds
 from mockserver.engine.scenarios import Scenario
+from mockserver.engine.stubs import Stub
 from mockserver.mock import Mock
 from mockserver.storage import JOURNAL_LIMIT
 from mockserver.testing.verify import UNSET, RequestPattern, VerificationError
@@ -111,6 +112,25 @@ class MockHandle:
         if not found:
             raise LookupError(f"no run {run_id!r}")
         return found[0]
+
+    # -- what vendors answer -----------------------------------------------------------------
+
+    def results(self, vendor: str, *, allow_violation: bool = False, **values: Any) -> None:
+        """What the vendor's runs started from now on return, e.g. `results("further",
+        rows=[{"policy_number": {"value": "P-1", "confidence_score": 0.41}}])`: a value, or a
+        function of the run's input. Checked against the contract now (a function's output
+        when it is called); `allow_violation=True` lets a contract-breaking result through."""
+        self.mock.set_results(vendor, values, allow_violation=allow_violation)
+
+    def stub(self, operation: str, status: int, body: Any = None, *, times: int = 1,
+             vendor: str | None = None, headers: dict[str, str] | None = None,
+             allow_violation: bool = False) -> Stub:
+        """Answer the next `times` calls of `operation` with `status` and `body` (after auth
+        and validation, instead of the handler). Checked against the operation's declared
+        responses now, unless `allow_violation=True`."""
+        return self.mock.add_stub(Stub(operation=operation, vendor=vendor, status=status,
+                                       body=body, headers=headers or {}, times=times,
+                                       allow_violation=allow_violation))
 
     # -- faults ------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""The control API under `/__mock__/`: reset, drive the clock, force runs, faults, the journal
-(with each request's detail, filtered by `?vendor=` and `?operation=`).
+"""The control API under `/__mock__/`: reset, drive the clock, force runs, faults, stubs, own
+results, the journal (with each request's detail, filtered by `?vendor=` and `?operation=`).
 
 Plain JSON, no auth: it is for the tests and people driving a local mock, never for clients.
 """
@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field, ValidationError
 from mockserver.engine.faults import FaultRule
 from mockserver.engine.names import UnknownName, check_fault_kinds
 from mockserver.engine.scenarios import Scenario
+from mockserver.engine.strict import ContractBreach
+from mockserver.engine.stubs import Stub, StubBook
 from mockserver.mock import Mock
 from mockserver.storage import JOURNAL_LIMIT
 
@@ -28,6 +30,11 @@ class Advance(BaseModel):
 
 class ForceState(BaseModel):
     state: str
+
+
+class OwnResultsBody(BaseModel):
+    values: dict[str, Any]
+    allow_violation: bool = False
 
 
 def control_api(mock: Mock) -> Blueprint:
@@ -45,6 +52,10 @@ def control_api(mock: Mock) -> Blueprint:
     @api.errorhandler(UnknownName)
     def unknown(error: UnknownName) -> tuple[Response, int]:
         return jsonify(error.as_dict()), 400
+
+    @api.errorhandler(ContractBreach)
+    def breach(error: ContractBreach) -> tuple[Response, int]:
+        return jsonify(error=str(error)), 400
 
     @api.errorhandler(LookupError)
     def missing(error: LookupError) -> tuple[Response, int]:
@@ -124,6 +135,25 @@ def control_api(mock: Mock) -> Blueprint:
     def clear_faults() -> Response:
         mock.faults.set_rules([])
         return jsonify([])
+
+    @api.get("/stubs")
+    def stubs() -> Response:
+        return jsonify([stub.model_dump() for stub in StubBook(mock.store).all()])
+
+    @api.post("/stubs")
+    def add_stub() -> tuple[Response, int]:
+        return jsonify(mock.add_stub(body(Stub)).model_dump()), 201
+
+    @api.delete("/stubs")
+    def clear_stubs() -> Response:
+        StubBook(mock.store).clear()
+        return jsonify([])
+
+    @api.post("/results/<vendor>")
+    def own_results(vendor: str) -> Response:
+        given = body(OwnResultsBody)
+        mock.set_results(vendor, given.values, allow_violation=given.allow_violation)
+        return jsonify(vendor=vendor, results=sorted(given.values))
 
     @api.get("/journal")
     def journal() -> Response:
