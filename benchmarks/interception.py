@@ -1,7 +1,8 @@
 """Calls per second of authenticated Further AI polls with `requests`: intercepted in-process vs
-the same calls to a live mock on loopback (threaded werkzeug), plus the bare WSGI app for scale.
+the same calls to a live mock on loopback (threaded werkzeug), plus the bare WSGI app for scale;
+each with the journal's request detail on (the default) and off.
 
-    python benchmarks/interception.py [--calls 3000] [--vendors further phinite ...] [--profile]
+    python benchmarks/interception.py [--calls 3000] [--rounds 5] [--vendors ...] [--profile]
 
 `--profile` prints where the intercepted calls spend their time (cProfile, cumulative).
 """
@@ -12,6 +13,7 @@ import argparse
 import cProfile
 import io
 import pstats
+import statistics
 import time
 from collections.abc import Callable
 
@@ -46,41 +48,61 @@ def rate(calls: int, call: Callable[[], int]) -> float:
     return calls / (time.perf_counter() - began)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=3000)
-    parser.add_argument("--vendors", nargs="*", default=["further"],
-                        help="vendors the mock serves and intercepts (default: further)")
-    parser.add_argument("--profile", action="store_true")
-    options = parser.parse_args()
-    config = MockConfig(contracts=options.vendors)
+def measure(config: MockConfig, calls: int, profiler: cProfile.Profile | None
+            ) -> dict[str, float]:
+    """Calls per second of each path for one configuration of the mock."""
     results: dict[str, float] = {}
-
     with intercept(config=config) as intercepted, requests.Session() as session:
         intercepted.handle.freeze()  # the run stays `running`: every poll does the same work
         url, headers = start_run(session, "https://api.further.ai")
         poll = lambda: session.get(url, headers=headers, timeout=5).status_code  # noqa: E731
-        results["requests -> responses -> mock (in-process)"] = rate(options.calls, poll)
-        if options.profile:
-            profiler = cProfile.Profile()
-            profiler.runcall(lambda: [poll() for _ in range(options.calls)])
+        results["requests -> responses -> mock (in-process)"] = rate(calls, poll)
+        if profiler is not None:
+            profiler.runcall(lambda: [poll() for _ in range(calls)])
 
     mock = Mock(config)
     mock.clock.freeze()
     with LiveServer(mock) as live, requests.Session() as session:
         url, headers = start_run(session, live.base_url("further"))
         results["requests -> werkzeug on loopback (live)"] = rate(
-            options.calls, lambda: session.get(url, headers=headers, timeout=5).status_code)
+            calls, lambda: session.get(url, headers=headers, timeout=5).status_code)
         client = Client(create_app(mock=mock))
         path = url.removeprefix(live.url)
         results["werkzeug test client -> mock (no HTTP client)"] = rate(
-            options.calls, lambda: client.get(path, headers=headers).status_code)
+            calls, lambda: client.get(path, headers=headers).status_code)
+    return results
 
-    print(f"{options.calls} authenticated polls of a running Further AI execution; "
-          f"vendors served: {', '.join(mock.vendors)}")
-    for name, figure in results.items():
-        print(f"  {name:<48}{figure:>8.0f} calls/s  {1000 / figure:>6.2f} ms/call")
-    if options.profile:
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--vendors", nargs="*", default=["further"],
+                        help="vendors the mock serves and intercepts (default: further)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--profile", action="store_true")
+    options = parser.parse_args()
+    profiler = cProfile.Profile() if options.profile else None
+    # request detail in the journal (the default) against the verdict only, alternating for
+    # several rounds: on a shared machine a single round says more about the neighbours
+    configs = {"on": MockConfig(contracts=options.vendors),
+               "off": MockConfig(contracts=options.vendors, journal={"detail": False})}
+    rounds: dict[str, list[dict[str, float]]] = {"on": [], "off": []}
+    for index in range(options.rounds):
+        for detail, config in configs.items():
+            chosen = profiler if detail == "on" and index == 0 else None
+            rounds[detail].append(measure(config, options.calls, chosen))
+    on, off = ({name: statistics.median(result[name] for result in rounds[detail])
+                for name in rounds[detail][0]} for detail in ("on", "off"))
+
+    print(f"{options.calls} authenticated polls of a running Further AI execution per path, "
+          f"medians of {options.rounds} alternating rounds; vendors served: "
+          f"{', '.join(options.vendors)}")
+    print(f"  {'path':<48}{'detail on':>18}{'detail off':>18}{'on / off':>10}")
+    for name, figure in on.items():
+        print(f"  {name:<48}{figure:>8.0f} calls/s {1000 / figure:>5.2f} ms"
+              f"{off[name]:>8.0f} calls/s {1000 / off[name]:>5.2f} ms"
+              f"{figure / off[name]:>10.0%}")
+    if profiler is not None:
         report = io.StringIO()
         pstats.Stats(profiler, stream=report).sort_stats("cumulative").print_stats(35)
         print(report.getvalue())

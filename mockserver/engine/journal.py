@@ -17,10 +17,19 @@ from werkzeug.wrappers import Request
 from mockserver.config import JournalSettings
 from mockserver.engine.validation import Inputs
 
-__all__ = ["JournalEntry", "Part", "mask", "masked_identity", "request_detail", "response_detail"]
+__all__ = [
+    "JournalEntry",
+    "Part",
+    "encode",
+    "mask",
+    "masked_identity",
+    "request_detail",
+    "response_detail",
+]
 
 _SECRET_HEADERS = ("authorization", "cookie", "api-key", "apikey", "token", "secret", "session")
 _SECRET_KEYS = ("secret", "password", "token", "api_key", "apikey")
+_SECRET_BYTES = tuple(word.encode() for word in _SECRET_KEYS)
 
 
 class Part(BaseModel):
@@ -127,8 +136,23 @@ def request_detail(request: Request, inputs: Inputs | None,
     return detail
 
 
-def response_detail(body: Any, data: bytes, settings: JournalSettings) -> dict[str, Any]:
-    """What the mock answered, for the journal entry: its JSON body unless too large."""
+def response_detail(body: Any, data: bytes, settings: JournalSettings
+                    ) -> tuple[dict[str, Any], str | None]:
+    """What the mock answered, for the journal entry, and its JSON text to splice in as it was
+    sent (`encode`): a poll's body is not serialised twice. A body that may hold a secret is
+    masked instead; one over the size limit is left out."""
     if body is None or len(data) > settings.max_body_bytes:
-        return {"response_size": len(data), "omitted": ["response_body"] if data else []}
-    return {"response_body": _masked_body(body), "response_size": len(data)}
+        return {"response_size": len(data), "omitted": ["response_body"] if data else []}, None
+    lowered = data.lower()
+    if any(word in lowered for word in _SECRET_BYTES):
+        return {"response_body": _masked_body(body), "response_size": len(data)}, None
+    return {"response_size": len(data)}, data.decode("utf-8")
+
+
+def encode(entry: JournalEntry, response_json: str | None) -> str:
+    """The entry as the store keeps it (JSON text), with the response body's own JSON text."""
+    text = entry.model_dump_json()
+    if response_json is None:
+        return text
+    head, _, tail = text.rpartition('"response_body":null')  # the last field but two
+    return f'{head}"response_body":{response_json}{tail}'

@@ -24,6 +24,7 @@ from mockserver.engine.errors import describe, error_body
 from mockserver.engine.faults import Fault, FaultInjector
 from mockserver.engine.journal import (
     JournalEntry,
+    encode,
     masked_identity,
     request_detail,
     response_detail,
@@ -89,13 +90,14 @@ class VendorPipeline:
                                              or self._results_allow_violation())
         response = WireResponse.of(reply)
         detail: dict[str, Any] = {}
+        response_json: str | None = None
         journal = self._config.journal
         if journal.detail:
             detail = request_detail(request, parsed[0] if parsed else None, journal)
-            answered = response_detail(reply.body, response.data, journal)
+            answered, response_json = response_detail(reply.body, response.data, journal)
             detail["omitted"] = detail.get("omitted", []) + answered.pop("omitted", [])
             detail.update(answered)
-        self._store.append_journal(JournalEntry.model_construct(  # the engine's own values
+        self._store.append_journal(encode(JournalEntry.model_construct(  # the engine's values
             time=now, vendor=self.name, method=request.method,
             path=request.full_path.rstrip("?"), operation=operation.id if operation else None,
             status=reply.status, verdict="violates" if violations else "conforms",
@@ -103,7 +105,7 @@ class VendorPipeline:
             fault=fault.kind if fault else None, prefer=prefer_header,
             identity=masked_identity(identity),
             duration_ms=round((time.perf_counter() - started) * 1000, 3), **detail,
-        ).model_dump_json())
+        ), response_json))
         if refuse:
             raise ResponseContractError(
                 f"the mock's {reply.status} response to {request.method} {path} breaks the "
