@@ -23,6 +23,7 @@ from mockserver.engine.contract import Operation
 from mockserver.engine.errors import describe, error_body
 from mockserver.engine.faults import Fault, FaultInjector
 from mockserver.engine.journal import (
+    NO_DETAIL,
     JournalEntry,
     encode,
     masked_identity,
@@ -89,13 +90,14 @@ class VendorPipeline:
             refuse = bool(problems) and not (reply.breaks_contract
                                              or self._results_allow_violation())
         response = WireResponse.of(reply)
-        detail: dict[str, Any] = {}
+        detail = NO_DETAIL
         response_json: str | None = None
         journal = self._config.journal
         if journal.detail:
-            detail = request_detail(request, parsed[0] if parsed else None, journal)
+            detail = {**NO_DETAIL, **request_detail(request, parsed[0] if parsed else None,
+                                                    journal)}
             answered, response_json = response_detail(reply.body, response.data, journal)
-            detail["omitted"] = detail.get("omitted", []) + answered.pop("omitted", [])
+            detail["omitted"] = detail["omitted"] + answered.pop("omitted", [])
             detail.update(answered)
         self._store.append_journal(encode(JournalEntry.model_construct(  # the engine's values
             time=now, vendor=self.name, method=request.method,
@@ -173,9 +175,10 @@ class VendorPipeline:
         self._check_known_ids(operation, inputs)
         if prefer.code is not None and prefer.code >= 400:
             if not operation.declares(prefer.code):
+                declared = ", ".join(sorted(operation.responses))
                 raise ApiError(error_format.validation.status,
                                f"Prefer: code={prefer.code} is not a status {operation.id} "
-                               "declares")
+                               f"declares (valid: {declared})")
             raise ApiError(prefer.code, f"Forced by 'Prefer: code={prefer.code}'")
         stubbed = self._stubs.take(self.name, operation.id, stubs)
         if stubbed is not None:

@@ -63,10 +63,8 @@ def intercept(*vendors: str, config: MockConfig | None = None, mock: Mock | None
         if vendors and not config.contracts:
             config = config.model_copy(update={"contracts": list(vendors)})
         mock = Mock(config)
-    unknown = [vendor for vendor in vendors if vendor not in mock.vendors]
-    if unknown:
-        raise LookupError(f"the mock serves no {', '.join(unknown)}; it serves "
-                          f"{', '.join(mock.vendors)}")
+    for vendor in vendors:
+        mock.check_vendor(vendor)
     return Intercepted(MockHandle(mock), vendors or tuple(mock.vendors), tuple(passthrough))
 
 

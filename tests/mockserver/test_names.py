@@ -103,3 +103,14 @@ def test_prefer_outcome_on_an_operation_that_starts_no_run_is_checked_too(api):
     answer = api.request("GET", "/phinite/api/v1/ai/trigger/status/ws-1/nope",
                          headers={**KEY, "Prefer": "outcome=exploded"})
     assert answer.status == 422 and "exploded" in answer.text
+
+
+def test_intercept_refuses_a_misspelt_vendor():
+    from mockserver.testing.intercept import intercept
+    with pytest.raises(UnknownName, match="did you mean 'phinite'"):
+        intercept("phinte", mock=Mock(MockConfig(contracts=["phinite"])))
+
+
+def test_prefer_code_not_declared_lists_the_declared_ones(api):
+    refused = sync(api, prefer="code=418")
+    assert refused.status == 422 and "valid: 200" in refused.text
