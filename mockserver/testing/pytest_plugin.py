@@ -24,6 +24,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
 from mockserver.config import MockConfig
+from mockserver.engine.names import check_name
 from mockserver.mock import Mock
 from mockserver.testing.handle import MockHandle, describe
 from mockserver.testing.intercept import Intercepted
@@ -90,6 +91,9 @@ def _settings(request: pytest.FixtureRequest) -> Settings:
     marker = request.node.get_closest_marker("vendor_mock")
     if marker is not None:
         options = dict(marker.kwargs)
+        for key in options:  # a misspelt option would otherwise be a pydantic "extra" error
+            check_name("vendor_mock option", key, [*Settings.model_fields,
+                                                   *MockConfig.model_fields], "in the marker")
         values.update({key: options.pop(key) for key in ("seed", "virtual_sleep",
                                                          "virtual_sleep_timeout", "passthrough")
                        if key in options})

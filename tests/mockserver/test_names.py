@@ -9,6 +9,8 @@ from mockserver import Mock, MockConfig, MockHandle
 from mockserver.engine.names import UnknownName
 from tests.helpers import KEY, start, sync, token, trigger
 
+pytest_plugins = ("pytester",)
+
 
 @pytest.fixture
 def handle(mock: Mock) -> MockHandle:
@@ -114,3 +116,17 @@ def test_intercept_refuses_a_misspelt_vendor():
 def test_prefer_code_not_declared_lists_the_declared_ones(api):
     refused = sync(api, prefer="code=418")
     assert refused.status == 422 and "valid: 200" in refused.text
+
+
+def test_the_plugin_marker_refuses_a_misspelt_option(pytester):
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.vendor_mock("phinite", virtual_slep=True)
+        def test_typo(vendor_mock):
+            pass
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*unknown vendor_mock option 'virtual_slep'*did you mean "
+                                 "'virtual_sleep'*"])
