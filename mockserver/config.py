@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,6 +47,20 @@ class Faults(BaseModel):
     kinds: list[FaultKind] = Field(default_factory=lambda: list(ALL_FAULT_KINDS))
     latency_ms: int = Field(800, ge=0)
     retry_after: int = Field(1, ge=0)
+
+    @field_validator("kinds", mode="before")
+    @classmethod
+    def _known_kinds(cls, value: Any) -> Any:
+        """A misspelt kind names the closest valid one (`500` may be given as a number)."""
+        if not isinstance(value, list):
+            return value
+        for kind in map(str, value):
+            if kind not in ALL_FAULT_KINDS:
+                close = difflib.get_close_matches(kind, ALL_FAULT_KINDS, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"unknown fault kind {kind!r}{hint} (valid: "
+                                 f"{', '.join(ALL_FAULT_KINDS)})")
+        return [str(kind) for kind in value]
 
 
 class JournalSettings(BaseModel):

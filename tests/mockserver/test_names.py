@@ -4,6 +4,7 @@ handle methods and config raise, the control API and `Prefer` answer 400."""
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from mockserver import Mock, MockConfig, MockHandle
 from mockserver.engine.names import UnknownName
@@ -56,6 +57,11 @@ def test_forcing_a_run_into_a_misspelt_state_is_refused(api, handle):
     workflow_id = start(api).json()["workflow_id"]
     with pytest.raises(UnknownName, match="did you mean 'failed'"):
         handle.force(workflow_id, "faild")
+
+
+def test_config_refuses_a_misspelt_fault_kind():
+    with pytest.raises(ValidationError, match="did you mean 'latency'"):
+        MockConfig.model_validate({"faults": {"kinds": ["latncy"]}})
 
 
 @pytest.mark.parametrize(("config", "suggestion"), [
