@@ -67,6 +67,13 @@ def wait_by_the_wall_clock(workflow_id):
     return datetime.datetime.now() - started
 
 
+def poll_with_httpx(workflow_id, pause=sleep):
+    with httpx.Client(base_url=BASE, headers=KEY) as client:
+        while (body := client.get(f"/status/ws-1/{workflow_id}").json())["status"] == "running":
+            pause(90)
+    return body
+
+
 async def poll_async(workflow_id):
     async with httpx.AsyncClient(base_url=BASE, headers=KEY) as client:
         while True:
@@ -115,6 +122,11 @@ def test_datetime_now_follows(vendor_mock):
 
 
 @virtual
+def test_sync_httpx(vendor_mock):
+    assert clients.poll_with_httpx(clients.start())["status"] == "completed"
+
+
+@virtual
 def test_asyncio_sleep_with_async_httpx(vendor_mock):
     workflow_id = clients.start()
     assert asyncio.run(clients.poll_async(workflow_id))["status"] == "completed"
@@ -133,7 +145,7 @@ def test_clocks_agree_with_the_mock(vendor_mock):
 def test_clients_run_under_the_plugin_without_real_waiting(pytester):
     pytester.makepyfile(clients=CLIENTS, test_clients=PLUGIN_TESTS)
     result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=8)
 
 
 def test_the_watchdog_names_the_call_that_blocked(pytester):
