@@ -1,4 +1,5 @@
-"""A handle a test drives one mock with: its clock, how runs end, faults, and what clients sent.
+"""A handle a test drives one mock with: its clock, how runs end, what vendors answer (own
+results, stubs), faults, and what clients sent (the journal, `verify`).
 
 It works on the `Mock` object itself, so the same calls steer in-process interception and a live
 server of that mock alike. The pytest plugin gives each test one (`vendor_mock`); `intercept()`
@@ -32,7 +33,7 @@ class ContractViolation(AssertionError):
 
 
 class MockHandle:
-    """Drives one `Mock` from a test: clock, scenarios, faults, and the journal's verdicts."""
+    """Drives one `Mock` from a test: clock, scenarios, results, stubs, faults, the journal."""
 
     def __init__(self, mock: Mock) -> None:
         self.mock = mock
