@@ -1,8 +1,10 @@
-"""Throughput and latency of the authenticated poll endpoint vs a bare Flask route.
+"""Throughput and latency of the authenticated poll endpoint vs a bare Flask route, with the
+journal's request detail on (the default) and off.
 
 Both routes live in the same Flask app on the same gunicorn server, started as `mockserver serve`
 starts it (`mockserver.web.server`, SQLite store) but without the access log, which would add the
-same cost to both; `wrk` drives each in turn at the same concurrency.
+same cost to both; `wrk` drives each in turn at the same concurrency. Two such servers run, one
+keeping request detail in the journal and one the verdict only; each round measures both.
 The two alternate for several rounds and the medians are reported: gunicorn leaves each round's
 keep-alive connections with whichever worker accepted them first, so one round may run on a
 single worker, and a shared machine's neighbours slow some rounds too.
@@ -37,10 +39,12 @@ from mockserver import MockConfig, create_app
 from mockserver.web import server
 
 store, port, workers, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+detail = sys.argv[5] == "on"
 
 
 def build():
-    app = create_app(MockConfig(contracts=["further"], store=store))  # strict, as served
+    app = create_app(MockConfig(contracts=["further"], store=store,  # strict, as served
+                                journal={"detail": detail}))
     app.add_url_rule("/bare", "bare", lambda: jsonify(status="running"))
     return app
 
@@ -72,6 +76,46 @@ def _latency(output: str, percentile: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+class Server:
+    """One gunicorn mock with the bare route, and a running execution to poll."""
+
+    def __init__(self, folder: str, detail: str, options: argparse.Namespace) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        store = str(Path(folder) / f"{detail}.sqlite3") if options.store == "sqlite" else "memory"
+        self.process = subprocess.Popen([sys.executable, "-c", SERVER, store, str(self.port),
+                                         str(options.workers), str(options.threads), detail])
+        self.poll_url = ""
+        self.auth: dict[str, str] = {}
+
+    def prepare(self, connections: int) -> None:
+        for _ in range(100):
+            try:
+                requests.get(f"{self.base}/bare", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        token = requests.post(f"{self.base}/further/api/v1/oauth2/access_token",
+                              json={"client_id": "YOUR_CLIENT_ID",
+                                    "client_secret": "YOUR_CLIENT_SECRET"}, timeout=5)
+        self.auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        executions = f"{self.base}/further/api/v1/workflow-builder/workflows/wf-1/executions"
+        started = requests.post(executions, headers=self.auth, timeout=5,
+                                files=[("files", ("a.pdf", b"%PDF-1.4", "application/pdf"))])
+        self.poll_url = f"{executions}/{started.json()['workflow_execution_id']}"
+        assert requests.get(self.poll_url, headers=self.auth, timeout=5).status_code == 200
+        wrk(f"{self.base}/bare", 2, connections, {})  # warm up both
+        wrk(self.poll_url, 2, connections, self.auth)
+
+    def measure(self, seconds: int, connections: int) -> tuple[dict[str, float], ...]:
+        return (wrk(f"{self.base}/bare", seconds, connections, {}),
+                wrk(self.poll_url, seconds, connections, self.auth))
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(30)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=12)
@@ -86,49 +130,31 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as folder:
-        store = str(Path(folder) / "bench.sqlite3") if options.store == "sqlite" else "memory"
-        server = subprocess.Popen([sys.executable, "-c", SERVER, store, str(port),
-                                   str(options.workers), str(options.threads)])
+        servers = {detail: Server(folder, detail, options) for detail in ("on", "off")}
         try:
-            for _ in range(100):
-                try:
-                    requests.get(f"{base}/bare", timeout=1)
-                    break
-                except requests.ConnectionError:
-                    time.sleep(0.1)
-            token = requests.post(f"{base}/further/api/v1/oauth2/access_token",
-                                  json={"client_id": "YOUR_CLIENT_ID",
-                                        "client_secret": "YOUR_CLIENT_SECRET"}, timeout=5)
-            auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
-            executions = f"{base}/further/api/v1/workflow-builder/workflows/wf-1/executions"
-            started = requests.post(executions, headers=auth, timeout=5,
-                                    files=[("files", ("a.pdf", b"%PDF-1.4", "application/pdf"))])
-            poll_url = f"{executions}/{started.json()['workflow_execution_id']}"
-            assert requests.get(poll_url, headers=auth, timeout=5).status_code == 200
-            wrk(f"{base}/bare", 2, options.connections, {})  # warm up both
-            wrk(poll_url, 2, options.connections, auth)
-            rounds = [(wrk(f"{base}/bare", options.seconds, options.connections, {}),
-                       wrk(poll_url, options.seconds, options.connections, auth))
-                      for _ in range(options.rounds)]
+            for server in servers.values():
+                server.prepare(options.connections)
+            rounds = [{detail: server.measure(options.seconds, options.connections)
+                       for detail, server in servers.items()} for _ in range(options.rounds)]
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(30)
+            for server in servers.values():
+                server.stop()
     print(f"gunicorn gthread, {options.workers} workers x {options.threads} threads, "
           f"{options.store} store; wrk {options.connections} connections, "
-          f"{options.rounds} rounds of {options.seconds} s each")
-    print(f"{'round':<8}{'bare req/s':>12}{'poll req/s':>12}{'ratio':>8}"
+          f"{options.rounds} rounds of {options.seconds} s each, detail on and off alternating")
+    print(f"{'round':<7}{'detail':<8}{'bare req/s':>11}{'poll req/s':>11}{'ratio':>7}"
           f"{'bare p99':>10}{'poll p50':>10}{'poll p99':>10}{'non-2xx':>9}")
-    for index, (bare, poll) in enumerate(rounds, 1):
-        print(f"{index:<8}{bare['rps']:>12.0f}{poll['rps']:>12.0f}{poll['rps'] / bare['rps']:>8.0%}"
-              f"{bare['p99']:>10.2f}{poll['p50']:>10.2f}{poll['p99']:>10.2f}"
-              f"{bare['errors'] + poll['errors']:>9.0f}")
-    ratio = statistics.median(poll["rps"] / bare["rps"] for bare, poll in rounds)
-    p99 = statistics.median(poll["p99"] for _, poll in rounds)
-    print(f"median poll / bare throughput: {ratio:.0%} (target >= 70%); "
-          f"median poll p99: {p99:.2f} ms (target < 20 ms)")
+    for index, measured in enumerate(rounds, 1):
+        for detail, (bare, poll) in measured.items():
+            print(f"{index:<7}{detail:<8}{bare['rps']:>11.0f}{poll['rps']:>11.0f}"
+                  f"{poll['rps'] / bare['rps']:>7.0%}{bare['p99']:>10.2f}{poll['p50']:>10.2f}"
+                  f"{poll['p99']:>10.2f}{bare['errors'] + poll['errors']:>9.0f}")
+    for detail in servers:
+        ratio = statistics.median(r[detail][1]["rps"] / r[detail][0]["rps"] for r in rounds)
+        p99 = statistics.median(r[detail][1]["p99"] for r in rounds)
+        print(f"detail {detail}: median poll / bare throughput {ratio:.0%} (target >= 70%); "
+              f"median poll p99 {p99:.2f} ms (target < 20 ms)")
     return 0
 
 

@@ -2,11 +2,13 @@
 
 The client calls https://api.further.ai exactly as in production; the `vendor_mock` fixture
 intercepts those calls in-process, and `virtual_sleep` turns its 5-second poll waits into
-mock-clock time, so every test here runs in milliseconds.
+mock-clock time, so every test here runs in milliseconds. The last tests verify what the client
+sent (`verify`, `requests`) and choose what Further AI returns (`results`, `stub`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -108,3 +110,39 @@ def test_an_expired_token_is_renewed(vendor_mock, client, policy):
     client.extract("YOUR_WORKFLOW_ID", policy)
     tokens = vendor_mock.journal(operation="createAccessToken")
     assert len(tokens) == 2
+
+
+def test_the_upload_was_the_pdf(vendor_mock, client, policy):
+    client.extract("YOUR_WORKFLOW_ID", policy)
+    [trigger] = vendor_mock.verify("triggerWorkflowExecution", count=1)
+    [part] = trigger.parts
+    assert (part.field, part.filename, part.content_type) == ("files", "policy.pdf",
+                                                               "application/pdf")
+    assert part.sha256 == hashlib.sha256(policy.read_bytes()).hexdigest()
+    vendor_mock.verify("getWorkflowExecution", at_least=1,
+                       headers={"Authorization": lambda value: value.startswith("Bearer ")})
+
+
+def test_low_confidence_values_are_flagged(vendor_mock, client, policy):
+    vendor_mock.results("further", rows=[
+        {"policy_number": {"value": "P-12345", "confidence_score": 0.41}},
+        {"policy_number": {"value": "P-67890", "confidence_score": 0.97}},
+    ])
+    steps = client.extract("YOUR_WORKFLOW_ID", policy)
+    doubtful = [row["policy_number"]["value"] for row in steps[0]["data"]["data"]
+                if row["policy_number"]["confidence_score"] < 0.5]
+    assert doubtful == ["P-12345"]
+
+
+def test_rows_computed_from_the_uploaded_file(vendor_mock, client, policy):
+    vendor_mock.results("further", rows=lambda files: [
+        {"file": {"value": name, "confidence_score": 1.0}} for name, _ in files])
+    assert client.extract("YOUR_WORKFLOW_ID", policy)[0]["data"]["data"] == [
+        {"file": {"value": "policy.pdf", "confidence_score": 1.0}}]
+
+
+def test_a_server_error_once_is_not_retried(vendor_mock, client, policy):
+    vendor_mock.stub("triggerWorkflowExecution", 500, {"detail": "Internal error"})
+    with pytest.raises(requests.HTTPError):
+        client.extract("YOUR_WORKFLOW_ID", policy)
+    vendor_mock.verify("triggerWorkflowExecution", count=1)

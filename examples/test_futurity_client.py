@@ -1,7 +1,8 @@
 """Futurity: a small chat client, and the tests you would write for it with the plugin.
 
 Every Futurity body is wrapped in `{"data": ...}` and every error in `{"error": {"code",
-"message"}}`; the client unwraps both, and the tests check it against the mock's contract.
+"message"}}`; the client unwraps both, and the tests check it against the mock's contract. The
+Vault's signed download URLs work in-process like the API itself.
 """
 
 from __future__ import annotations
@@ -33,6 +34,25 @@ def start_chat(title: str, *, token: str) -> dict:
     return _data(requests.get(f"{BASE_URL}/chats/{created['id']}", headers=headers, timeout=30))
 
 
+def ask(chat_id: str, question: str, *, token: str) -> str:
+    """Post a message and return the assistant's reply."""
+    headers = {"Authorization": f"Bearer {token}"}
+    _data(requests.post(f"{BASE_URL}/chats/{chat_id}/messages", json={"content": question},
+                        headers=headers, timeout=30))
+    chat = _data(requests.get(f"{BASE_URL}/chats/{chat_id}", headers=headers, timeout=30))
+    return chat["messages"][-1]["content"]
+
+
+def store_and_fetch(name: str, content: bytes, *, token: str) -> bytes:
+    """Upload a file to the Vault, then download it through its signed URL."""
+    headers = {"Authorization": f"Bearer {token}"}
+    uploaded = _data(requests.post(f"{BASE_URL}/vault/files", headers=headers, timeout=30,
+                                   files={"file": (name, content, "application/pdf")}))
+    link = _data(requests.get(f"{BASE_URL}/vault/files/{uploaded['id']}/download",
+                              headers=headers, timeout=30))
+    return requests.get(link["url"], timeout=30).content  # a signed URL: no token
+
+
 # -- the tests -------------------------------------------------------------------------------
 
 pytestmark = pytest.mark.vendor_mock("futurity")
@@ -55,3 +75,17 @@ def test_an_outage_is_reported_with_futuritys_error_code(vendor_mock):
     with pytest.raises(FuturityError) as failure:
         start_chat("Q3", token="YOUR_TOKEN")
     assert failure.value.status == 503
+
+
+def test_the_assistants_own_reply(vendor_mock):
+    vendor_mock.results("futurity", assistant_reply=lambda question: f"You asked: {question}")
+    chat = start_chat("Q3", token="YOUR_TOKEN")
+    assert ask(chat["id"], "revenue?", token="YOUR_TOKEN") == "You asked: revenue?"
+    vendor_mock.verify("createChatMessage", count=1, body={"content": "revenue?"})
+
+
+def test_a_vault_file_comes_back_byte_for_byte(vendor_mock):
+    report = b"%PDF-1.4\n" + bytes(range(256))
+    assert store_and_fetch("Q3.pdf", report, token="YOUR_TOKEN") == report
+    [upload] = vendor_mock.requests(operation="uploadVaultFile")[0].parts
+    assert upload.filename == "Q3.pdf" and upload.size == len(report)

@@ -1,7 +1,8 @@
 """Phinite: a small background-task client, and the tests you would write for it with the plugin.
 
 Besides in-process interception (`vendor_mock`), this shows the live server (`vendor_mock_url`)
-for code that must dial a real socket, e.g. a subprocess or a client in another language.
+for code that must dial a real socket, e.g. a subprocess or a client in another language, and
+how to verify what the client sent and choose what Phinite returns.
 """
 
 from __future__ import annotations
@@ -72,3 +73,36 @@ def test_against_a_live_server(vendor_mock_url, vendor_mock_handle):
     response = run_task("start the task", {}, base_url=vendor_mock_url, **IDS)
     assert response["output"]
     assert len(vendor_mock_handle.journal(operation="getBackgroundTaskStatus")) == 3
+
+
+def test_the_trigger_carries_the_users_variables(vendor_mock):
+    run_task("start the task", {"plan": "pro"}, **IDS)
+    vendor_mock.verify("startBackgroundTask", count=1,
+                       body={"message": "start the task", "user_variables": {"plan": "pro"}})
+    vendor_mock.verify("startBackgroundTask", headers={"Authorization": "Bearer ***_key"})
+
+
+def test_the_flows_own_response_is_returned(vendor_mock):
+    vendor_mock.results("phinite", response={"output": "Refund approved",
+                                             "user_variables": {"plan": "pro"}})
+    assert run_task("refund please", {"plan": "pro"}, **IDS)["output"] == "Refund approved"
+
+
+def test_logs_of_a_long_flow(vendor_mock):
+    logs = [{"timestamp": f"2024-01-01T00:00:0{i}Z", "level": "INFO", "message": f"step {i}"}
+            for i in range(5)]
+    vendor_mock.results("phinite", logs=logs)
+    vendor_mock.force_next("completed", polls=5)
+    run_task("start the task", {}, **IDS)
+    seen = [len(entry.response_body["logs"])
+            for entry in vendor_mock.requests(operation="getBackgroundTaskStatus")]
+    assert seen == sorted(seen) and seen[-1] == 5  # the log grows poll by poll
+
+
+def test_a_flaky_status_endpoint_is_retried(vendor_mock):
+    vendor_mock.stub("getBackgroundTaskStatus", 429, {"detail": "slow down"}, times=2,
+                     headers={"Retry-After": "2"})
+    assert run_task("start the task", {}, **IDS)
+    statuses = [entry.status for entry in vendor_mock.requests(
+        operation="getBackgroundTaskStatus")]
+    assert statuses[:3] == [429, 429, 200]

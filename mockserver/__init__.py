@@ -19,14 +19,21 @@ from mockserver.engine import (
     Scenario,
 )
 from mockserver.engine.faults import FaultRule
+from mockserver.engine.names import UnknownName
+from mockserver.engine.results import ResultSlot
+from mockserver.engine.strict import ContractBreach
+from mockserver.engine.stubs import Stub
 from mockserver.mock import Mock
 from mockserver.testing import ContractViolation, Intercepted, LiveServer, MockHandle, intercept
+from mockserver.testing.verify import VerificationError
+from mockserver.testing.virtual_time import VirtualTimeout
 from mockserver.web import create_app
 
 __all__ = [
     "ApiError",
     "Behaviour",
     "Call",
+    "ContractBreach",
     "ContractViolation",
     "Credentials",
     "FaultRule",
@@ -39,9 +46,14 @@ __all__ = [
     "MockHandle",
     "Reply",
     "ResponseContractError",
+    "ResultSlot",
     "Run",
     "Scenario",
+    "Stub",
     "Timing",
+    "UnknownName",
+    "VerificationError",
+    "VirtualTimeout",
     "create_app",
     "intercept",
 ]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-__all__ = ["ALL_FAULT_KINDS", "Credentials", "Faults", "MockConfig", "Timing"]
+__all__ = ["ALL_FAULT_KINDS", "Credentials", "Faults", "JournalSettings", "MockConfig", "Timing"]
 
 FaultKind = Literal["latency", "429", "500", "503"]
 ALL_FAULT_KINDS: tuple[FaultKind, ...] = ("latency", "429", "500", "503")
@@ -48,6 +49,31 @@ class Faults(BaseModel):
     latency_ms: int = Field(800, ge=0)
     retry_after: int = Field(1, ge=0)
 
+    @field_validator("kinds", mode="before")
+    @classmethod
+    def _known_kinds(cls, value: Any) -> Any:
+        """A misspelt kind names the closest valid one (`500` may be given as a number)."""
+        if not isinstance(value, list):
+            return value
+        for kind in map(str, value):
+            if kind not in ALL_FAULT_KINDS:
+                close = difflib.get_close_matches(kind, ALL_FAULT_KINDS, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"unknown fault kind {kind!r}{hint} (valid: "
+                                 f"{', '.join(ALL_FAULT_KINDS)})")
+        return [str(kind) for kind in value]
+
+
+class JournalSettings(BaseModel):
+    """How much of each request the journal keeps for tests to verify."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    detail: bool = Field(True, description="Keep query, headers, bodies and uploaded parts' "
+                         "digests of each request and the response body; off: the verdict only.")
+    max_body_bytes: int = Field(64 * 1024, ge=0,
+                                description="A larger request or response body is left out.")
+
 
 class MockConfig(BaseModel):
     """Everything one mock instance is told; a config file or `--config` is this model."""
@@ -86,6 +112,7 @@ class MockConfig(BaseModel):
     )
     timing: Timing = Field(default_factory=Timing)
     faults: Faults = Field(default_factory=Faults)
+    journal: JournalSettings = Field(default_factory=JournalSettings)
     vendor_settings: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Per vendor: settings only that vendor's module reads (e.g. FlowFlow's "

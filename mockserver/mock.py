@@ -22,8 +22,11 @@ from mockserver.engine.faults import FaultInjector, FaultRule, default_rules
 from mockserver.engine.journal import JournalEntry
 from mockserver.engine.lifecycle import Run, advance, force
 from mockserver.engine.limits import Pauses
+from mockserver.engine.names import UnknownName, check_name, check_outcome
 from mockserver.engine.pipeline import VendorPipeline
+from mockserver.engine.results import OwnResults
 from mockserver.engine.scenarios import Scenario, ScenarioQueue
+from mockserver.engine.stubs import Stub, StubBook
 from mockserver.handlers import handlers_for
 from mockserver.storage import StoreUnavailable, keys, open_store
 from mockserver.vendors import behaviour_for
@@ -46,6 +49,11 @@ class Mock:
         self.scenarios = ScenarioQueue(self.store)
         self.pauses = Pauses(self.config.max_latency_seconds)
         names = self.config.contracts or contracts.available()
+        for name in names:
+            try:
+                contracts.path(name)
+            except LookupError:
+                check_name("contract", name, contracts.available(), "in contracts")
         self.vendors: dict[str, VendorPipeline] = {}
         for name in names:
             contract = Contract(name)
@@ -57,9 +65,17 @@ class Mock:
             module = behaviour_for(contract.vendor) if contracts.shipped(name) else Behaviour()
             self.vendors[contract.vendor] = self._pipeline(contract,
                                                            own.get(contract.vendor) or module)
+        self._check_vendor_keys()
         with suppress(StoreUnavailable):  # a worker started while Redis is away: 503s until back
             if self.store.get(*keys.FAULTS) is None:
                 self._install_default_faults()
+
+    def _check_vendor_keys(self) -> None:
+        """Per-vendor config sections name vendors that exist (a typo would be ignored)."""
+        known = sorted({*contracts.available(), *self.vendors})
+        for section in ("vendor_settings", "credentials", "mounts"):
+            for vendor in getattr(self.config, section):
+                check_name("vendor", vendor, known, f"in {section}")
 
     def _pipeline(self, contract: Contract, behaviour: Behaviour) -> VendorPipeline:
         name = contract.vendor
@@ -67,14 +83,21 @@ class Mock:
         demo = Credentials(clients=declared.clients, keys=declared.keys) if declared \
             else behaviour.demo
         credentials = self.config.credentials.get(name, demo)
-        settings = self.config.vendor_settings.get(name, {})
+        given = self.config.vendor_settings.get(name, {})
+        settings = {key: value for key, value in given.items() if key not in behaviour.results}
+        own = {key: value for key, value in given.items() if key in behaviour.results}
+        if settings and behaviour.configure is None:
+            raise UnknownName(f"{name} setting", next(iter(settings)), behaviour.results,
+                              "in vendor_settings")
+        results = OwnResults(name, contract, behaviour.results, self.store, own) \
+            if behaviour.results else None
         context = VendorContext(
             name=name, contract=contract,
             settings=behaviour.configure(settings) if behaviour.configure else None,
             store=self.store, clock=self.clock,
             auth=Authenticator(contract, credentials, self.store, self.clock),
             scenarios=self.scenarios, seed=self.config.seed, timing=self.config.timing,
-            start=behaviour.start, view=behaviour.view)
+            start=behaviour.start, view=behaviour.view, results=results)
         return VendorPipeline(context, handlers_for(contract, behaviour.handlers), self.faults,
                               self.config, self.pauses)
 
@@ -92,11 +115,71 @@ class Mock:
         """The server is stopping: end every delay a request is waiting out, now and later."""
         self.pauses.stop()
 
+    # -- names -------------------------------------------------------------------------------
+
+    def check_vendor(self, vendor: str | None) -> None:
+        """A vendor this mock serves (None: any)."""
+        if vendor is not None:
+            check_name("vendor", vendor, self.vendors, "served by this mock")
+
+    def check_operation(self, operation: str | None, vendor: str | None = None) -> None:
+        """An operationId of that vendor, or of any vendor served (None: any)."""
+        self.check_vendor(vendor)
+        if operation is None:
+            return
+        served = [self.vendors[vendor]] if vendor else list(self.vendors.values())
+        check_name("operation", operation,
+                   [op for runtime in served for op in runtime.contract.operations],
+                   f"of {vendor}" if vendor else "of the vendors served")
+
+    def check_scenario(self, scenario: Scenario) -> None:
+        """A scenario's vendor, resource and outcome are ones some served lifecycle has."""
+        self.check_vendor(scenario.vendor)
+        lifecycles = [lifecycle for name, runtime in self.vendors.items()
+                      if scenario.vendor in (None, name)
+                      for lifecycle in runtime.contract.extensions.lifecycles.values()]
+        if scenario.resource is not None:
+            check_name("resource", scenario.resource,
+                       [lifecycle.resource for lifecycle in lifecycles], "with a lifecycle")
+            lifecycles = [lc for lc in lifecycles if lc.resource == scenario.resource]
+        if scenario.outcome is not None:
+            check_outcome(lifecycles, scenario.outcome)
+
+    def add_stub(self, stub: Stub) -> Stub:
+        """Answer the next `stub.times` calls of an operation with the stub's status and body,
+        checked against the contract now (unless `stub.allow_violation`)."""
+        self.check_operation(stub.operation, stub.vendor)
+        owners = [name for name, runtime in self.vendors.items()
+                  if stub.vendor in (None, name) and stub.operation in runtime.contract.operations]
+        if len(owners) > 1:
+            raise ValueError(f"{stub.operation} is an operation of {' and '.join(owners)}: "
+                             "name the vendor")
+        stub = stub.model_copy(update={"vendor": owners[0]})
+        operation = self.vendors[owners[0]].contract.operations[stub.operation]
+        return StubBook(self.store).add(stub, operation)
+
+    def set_results(self, vendor: str, values: dict[str, Any], *,
+                    allow_violation: bool = False) -> None:
+        """What the vendor's runs started from now on return (its module's result slots)."""
+        self.check_vendor(vendor)
+        results = self.vendors[vendor].vendor.results
+        if results is None:
+            raise UnknownName(f"{vendor} result", next(iter(values), ""), [])
+        results.set(values, allow_violation=allow_violation)
+
+    def add_fault(self, rule: FaultRule) -> None:
+        """Add a fault rule whose vendor and operation exist."""
+        self.check_operation(rule.operation, rule.vendor)
+        self.faults.add(rule)
+
     # -- state -------------------------------------------------------------------------------
 
     def reset(self) -> None:
         """Forget every token, run, record, journal entry and fault; the clock runs real time."""
         self.store.clear()
+        for runtime in self.vendors.values():
+            if runtime.vendor.results is not None:
+                runtime.vendor.results.forget()
         self._install_default_faults()
 
     def journal(self, limit: int = 100) -> list[JournalEntry]:
@@ -108,12 +191,14 @@ class Mock:
     def runs(self, vendor: str | None = None) -> list[Run]:
         """Every run of the vendors served, brought up to date with the clock (without counting
         as a poll); a store shared with an earlier server may hold runs of others."""
+        self.check_vendor(vendor)
         now = self.clock.now()
         found = [Run.model_validate(value) for value in self.store.values(keys.RUNS)]
         return [advance(run, self.lifecycle(run.vendor, run.resource), now) for run in found
                 if run.vendor in self.vendors and vendor in (None, run.vendor)]
 
     def run(self, vendor: str, run_id: str) -> Run:
+        self.check_vendor(vendor)
         stored = self.store.get(keys.RUNS, keys.run_key(vendor, run_id))
         if stored is None:
             raise LookupError(f"no run {run_id!r} of {vendor}")
@@ -122,7 +207,9 @@ class Mock:
 
     def force(self, vendor: str, run_id: str, state: str) -> Run:
         """Put a run in a state (and keep it there); a terminal run cannot be moved."""
-        self.run(vendor, run_id)
+        current = self.run(vendor, run_id)
+        check_name("state", state, self.lifecycle(vendor, current.resource).states,
+                   f"of {vendor}'s {current.resource}")
         failure: list[ValueError] = []
 
         def change(current: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -142,6 +229,5 @@ class Mock:
 
     def queue(self, scenario: Scenario) -> None:
         """Make the next `count` runs (of a vendor / resource, or any) go as the scenario says."""
-        if scenario.vendor is not None and scenario.vendor not in self.vendors:
-            raise LookupError(f"no vendor {scenario.vendor!r}")
+        self.check_scenario(scenario)
         self.scenarios.add(scenario)

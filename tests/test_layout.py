@@ -167,7 +167,10 @@ PUBLIC_API = {
     "mockserver": {"ApiError", "Behaviour", "Call", "ContractViolation", "Credentials",
                    "FaultRule", "Faults", "Intercepted", "JournalEntry", "LiveServer", "Mock",
                    "MockConfig", "MockHandle", "Reply", "ResponseContractError", "Run",
-                   "Scenario", "Timing", "create_app", "intercept"},
+                   "Scenario", "Timing", "create_app", "intercept",
+                   # test helpers (issue 12): names, own results, verification, virtual time
+                   "ContractBreach", "ResultSlot", "Stub", "UnknownName", "VerificationError",
+                   "VirtualTimeout"},
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from mockserver.config import Credentials
 from mockserver.engine.call import Handler, StartHook, ViewHook
+from mockserver.engine.results import ResultSlot
 
 __all__ = ["Behaviour", "ConfigureHook"]
 
@@ -29,3 +30,6 @@ class Behaviour:
     """Called with a run's response body (create or poll); returns the body to send."""
     handlers: dict[str, Handler] = field(default_factory=dict)
     """operationId -> handler; these take precedence over the generic ones."""
+    results: dict[str, ResultSlot] = field(default_factory=dict)
+    """Result name -> where it goes: what `vendor_settings` and a test may set runs to return
+    (read through `VendorContext.results`)."""

@@ -10,9 +10,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request
+
+if TYPE_CHECKING:
+    from mockserver.engine.results import OwnResults
 
 from contracts.extensions import Lifecycle
 from mockserver.config import Timing
@@ -51,6 +54,9 @@ class Reply:
     raw: bytes | None = None
     run: str | None = None
     """The run this reply created or read: the journal names it, linking a run to its requests."""
+    breaks_contract: bool = False
+    """A test asked for this contract-breaking answer: the strict check journals its problems
+    instead of refusing it."""
 
 
 StartHook = Callable[["Call", Run, random.Random], dict[str, Any]]
@@ -75,6 +81,8 @@ class VendorContext:
     timing: Timing
     start: StartHook | None = None
     view: ViewHook | None = None
+    results: OwnResults | None = None
+    """What the config or a test says this vendor's runs return (None: no result slots)."""
 
 
 @dataclass

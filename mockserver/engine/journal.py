@@ -1,10 +1,47 @@
-"""The request journal: every vendor request with the contract's verdict on it."""
+"""The request journal: every vendor request with the contract's verdict, and what was sent.
+
+Beside the verdict, an entry keeps the request (query, headers with credentials masked, the JSON
+or form body, each uploaded part's name, type, size and digest) and the response, so a test can
+verify what its client sent. Bodies larger than `JournalSettings.max_body_bytes` are left out
+(their size is kept), and `detail=False` keeps only the verdict, for the fastest poll loops.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import hashlib
+from functools import lru_cache
+from typing import Any
 
-__all__ = ["JournalEntry"]
+from pydantic import BaseModel, Field
+from werkzeug.wrappers import Request
+
+from mockserver.config import JournalSettings
+from mockserver.engine.validation import Inputs
+
+__all__ = [
+    "NO_DETAIL",
+    "JournalEntry",
+    "Part",
+    "encode",
+    "mask",
+    "masked_identity",
+    "request_detail",
+    "response_detail",
+]
+
+_SECRET_HEADERS = ("authorization", "cookie", "api-key", "apikey", "token", "secret", "session")
+_SECRET_KEYS = ("secret", "password", "token", "api_key", "apikey")
+_SECRET_BYTES = tuple(word.encode() for word in _SECRET_KEYS)
+
+
+class Part(BaseModel):
+    """One uploaded file of a multipart request, described rather than kept."""
+
+    field: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
 
 
 class JournalEntry(BaseModel):
@@ -26,3 +63,123 @@ class JournalEntry(BaseModel):
     identity: str | None = None
     duration_ms: float = 0.0
     run: str | None = Field(None, description="The run this request created or read.")
+    query: dict[str, Any] = Field(default_factory=dict,
+                                  description="Query parameters; a repeated one as a list.")
+    headers: dict[str, str] = Field(default_factory=dict,
+                                    description="Request headers, credentials masked.")
+    body: Any = Field(None, description="The JSON body, or a form's fields (files by name).")
+    body_size: int = 0
+    parts: list[Part] = Field(default_factory=list)
+    response_body: Any = None
+    response_size: int = 0
+    omitted: list[str] = Field(default_factory=list,
+                               description="Bodies left out for being over the size limit.")
+
+    def describe(self) -> str:
+        """One line: what was sent and answered."""
+        body = f" body={self.body!r}" if self.body is not None else ""
+        return f"{self.method} {self.path} ({self.vendor} {self.operation}) -> {self.status}{body}"
+
+
+NO_DETAIL: dict[str, Any] = {"query": {}, "headers": {}, "body": None, "body_size": 0,
+                             "parts": [], "response_body": None, "response_size": 0,
+                             "omitted": []}
+"""Every detail field, empty: given to `model_construct` so that it calls no default factory
+(pydantic inspects each factory's signature on every call, a cost a poll cannot afford)."""
+
+
+@lru_cache(maxsize=256)
+def _header(environ_key: str) -> tuple[str, bool]:
+    """A CGI header key's usual spelling (`HTTP_X_API_KEY`: `X-Api-Key`), and whether it may
+    carry a credential; a client sends the same few headers on every poll."""
+    name = environ_key[5:].replace("_", "-").title()
+    return name, any(word in name.lower() for word in _SECRET_HEADERS)
+
+
+def mask(name: str, value: str) -> str:
+    """A credential's scheme and last four characters, never the secret itself."""
+    if not any(word in name.lower() for word in _SECRET_HEADERS):
+        return value
+    return _masked(value)
+
+
+@lru_cache(maxsize=256)
+def _masked(value: str) -> str:
+    scheme, _, secret = value.partition(" ") if " " in value else ("", "", value)
+    hidden = f"***{secret[-4:]}" if len(secret) >= 12 else "***"
+    return f"{scheme} {hidden}" if scheme else hidden
+
+
+@lru_cache(maxsize=256)
+def masked_identity(identity: str | None) -> str | None:
+    """A caller identified by a static key (`key:<the key>`) without the key itself."""
+    if identity is None or not identity.startswith("key:"):
+        return identity
+    return "key:" + mask("authorization", identity[4:])
+
+
+def _masked_body(body: Any) -> Any:
+    if isinstance(body, dict):
+        return {key: "***" if isinstance(value, str) and isinstance(key, str)
+                and any(word in key.lower() for word in _SECRET_KEYS)
+                else _masked_body(value) for key, value in body.items()}
+    if isinstance(body, list):
+        return [_masked_body(item) for item in body]
+    return body
+
+
+def request_detail(request: Request, inputs: Inputs | None,
+                   settings: JournalSettings) -> dict[str, Any]:
+    """What a request carried, for its journal entry (`inputs`: the parsed request, if it got
+    that far)."""
+    environ = request.environ
+    headers = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name, secret = _header(key)
+            headers[name] = _masked(value) if secret else value
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").title()] = environ[key]
+    query: dict[str, Any] = {}
+    if environ.get("QUERY_STRING"):
+        query = {key: values[0] if len(values) == 1 else values
+                 for key, values in request.args.lists()}
+    detail: dict[str, Any] = {"query": query, "headers": headers}
+    size = request.content_length or 0
+    detail["body_size"] = size
+    if inputs is None or (inputs.body is None and not inputs.uploads):
+        return detail
+    detail["parts"] = [Part(field=upload.field, filename=upload.filename,
+                            content_type=upload.content_type, size=len(upload.data),
+                            sha256=hashlib.sha256(upload.data).hexdigest())
+                       for upload in inputs.uploads]
+    if isinstance(inputs.body, bytes):
+        detail["omitted"] = ["body"]  # not JSON: its size and type say what it was
+    elif inputs.uploads or size <= settings.max_body_bytes:
+        detail["body"] = _masked_body(inputs.body)
+    else:
+        detail["omitted"] = ["body"]
+    return detail
+
+
+def response_detail(body: Any, data: bytes, settings: JournalSettings
+                    ) -> tuple[dict[str, Any], str | None]:
+    """What the mock answered, for the journal entry, and its JSON text to splice in as it was
+    sent (`encode`): a poll's body is not serialised twice. A body that may hold a secret is
+    masked instead; one over the size limit is left out."""
+    if body is None or len(data) > settings.max_body_bytes:
+        return {"response_size": len(data), "omitted": ["response_body"] if data else []}, None
+    lowered = data.lower()  # then plain substring tests: a regex here costs 10x as much
+    if any(word in lowered for word in _SECRET_BYTES):
+        return {"response_body": _masked_body(body), "response_size": len(data)}, None
+    return {"response_size": len(data)}, data.decode("utf-8")
+
+
+def encode(entry: JournalEntry, response_json: str | None) -> str:
+    """The entry as the store keeps it (JSON text), with the response body's own JSON text."""
+    text = entry.model_dump_json()
+    if response_json is None:
+        return text
+    head, _, tail = text.rpartition('"response_body":null')  # the last field but two
+    return f'{head}"response_body":{response_json}{tail}'

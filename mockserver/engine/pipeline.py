@@ -1,6 +1,7 @@
 """The request pipeline one vendor's requests go through.
 
-route, fault, preferences, auth, validation, known ids, handler, strict check, journal.
+route, fault, preferences, auth, validation, known ids, a test's stub or the handler, strict
+check, journal.
 
 Each step is generic: what it checks and how it answers comes from the vendor's contract, and the
 vendor module only supplies what its documents say that no contract can (see `vendors/`).
@@ -21,10 +22,19 @@ from mockserver.engine.clock import Clock
 from mockserver.engine.contract import Operation
 from mockserver.engine.errors import describe, error_body
 from mockserver.engine.faults import Fault, FaultInjector
-from mockserver.engine.journal import JournalEntry
+from mockserver.engine.journal import (
+    NO_DETAIL,
+    JournalEntry,
+    encode,
+    masked_identity,
+    request_detail,
+    response_detail,
+)
 from mockserver.engine.limits import Pauses
+from mockserver.engine.names import UnknownName, check_outcome
 from mockserver.engine.preferences import PreferenceError, parse_prefer
 from mockserver.engine.strict import ResponseContractError, response_problems
+from mockserver.engine.stubs import StubBook
 from mockserver.engine.validation import Inputs, UnsupportedMediaType, Violation, parse_request
 from mockserver.engine.wire import WireResponse
 from mockserver.storage import keys
@@ -49,45 +59,63 @@ class VendorPipeline:
         self._config = config
         self._pauses = pauses or Pauses(config.max_latency_seconds)
         self._routes: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
+        self._stubs = StubBook(vendor.store)
 
     def handle(self, request: Request, prefix: str) -> WireResponse:
         """Answer one request; `prefix` is where this vendor is mounted on the server."""
         path = request.path[len(prefix):]
         started = time.perf_counter()
         token = presented_token(request)
-        needed = [keys.CLOCK, keys.FAULTS] + ([(keys.TOKENS, token)] if token else [])
+        needed = [keys.CLOCK, keys.FAULTS, keys.STUBS] + ([(keys.TOKENS, token)] if token else [])
         read = self._store.get_many(needed)  # one read for what every request needs
         now = Clock.reading(read[keys.CLOCK])
         known_tokens = {token: read[(keys.TOKENS, token)]} if token else {}
         operation: Operation | None = None
         violations: list[Violation] = []
         problems: list[str] = []
+        refuse = False
         identity: str | None = None
         fault: Fault | None = None
         prefer_header = request.environ.get("HTTP_PREFER")
-        answered = False  # by a handler, rather than refused on the way
+        handled = False  # by a handler, rather than refused on the way
+        parsed: list[Inputs] = []
         try:
             operation, path_params = self.route(request.method, path)
             fault = _declared_fault(operation,
                                     self._faults.pick(self.name, operation.id, read[keys.FAULTS]))
             reply, identity = self._answer(operation, path_params, request, prefix, now,
-                                           known_tokens, fault, prefer_header, violations)
-            answered = True
+                                           known_tokens, fault, prefer_header, violations,
+                                           parsed, read[keys.STUBS])
+            handled = True
         except ApiError as error:
             reply = self._error_reply(operation, error)
         if operation is not None and self._config.strict_responses:
             problems = response_problems(operation, reply.status, reply.content_type, reply.body)
+            # a contract-breaking answer the test asked for is journaled and sent, not refused
+            # a refusal the contract does not declare is the contract's own gap, not the mock's
+            refuse = handled and bool(problems) and not (reply.breaks_contract
+                                                         or self._results_allow_violation())
         response = WireResponse.of(reply)
-        self._store.append_journal(JournalEntry.model_construct(  # the engine's own values
+        detail = NO_DETAIL
+        response_json: str | None = None
+        journal = self._config.journal
+        if journal.detail:
+            detail = {**NO_DETAIL, **request_detail(request, parsed[0] if parsed else None,
+                                                    journal)}
+            answered, response_json = response_detail(reply.body, response.data, journal)
+            detail["omitted"] = detail["omitted"] + answered.pop("omitted", [])
+            detail.update(answered)
+        self._store.append_journal(encode(JournalEntry.model_construct(  # the engine's values
             time=now, vendor=self.name, method=request.method,
             path=request.full_path.rstrip("?"), operation=operation.id if operation else None,
             status=reply.status, verdict="violates" if violations else "conforms",
             violations=[str(v) for v in violations], response_problems=problems,
-            fault=fault.kind if fault else None, prefer=prefer_header, identity=identity,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            run=reply.run,
-        ).model_dump_json())
-        if problems and answered:  # a refusal the contract does not declare is its own gap
+            fault=fault.kind if fault else None, prefer=prefer_header,
+            identity=masked_identity(identity),
+            duration_ms=round((time.perf_counter() - started) * 1000, 3), run=reply.run,
+            **detail,
+        ), response_json))
+        if refuse:
             raise ResponseContractError(
                 f"the mock's {reply.status} response to {request.method} {path} breaks the "
                 f"contract: {'; '.join(problems)}"
@@ -126,13 +154,16 @@ class VendorPipeline:
     def _answer(self, operation: Operation, path_params: dict[str, str], request: Request,
                 prefix: str, now: float,
                 known_tokens: dict[str, dict[str, Any] | None], fault: Fault | None,
-                prefer_header: str | None, violations: list[Violation]
+                prefer_header: str | None, violations: list[Violation],
+                parsed: list[Inputs], stubs: dict[str, Any] | None
                 ) -> tuple[Reply, str | None]:
         error_format = operation.error_format
         try:
             prefer = parse_prefer(prefer_header)
         except PreferenceError as error:
             raise ApiError(error_format.validation.status, str(error)) from None
+        if prefer.outcome is not None:
+            self._check_outcome(operation, prefer.outcome)
         if prefer.latency:
             applied_ms = round(self._pauses.capped(prefer.latency / 1000) * 1000)
             prefer = prefer.model_copy(update={"latency": applied_ms})
@@ -149,6 +180,7 @@ class VendorPipeline:
         try:
             inputs, found = parse_request(operation, request, path_params,
                                           self._config.max_json_depth)
+            parsed.append(inputs)
         except UnsupportedMediaType as error:
             violations.append(Violation(("header", "content-type"), "unsupported_media_type",
                                         str(error), error.received))
@@ -163,15 +195,35 @@ class VendorPipeline:
         self._check_known_ids(operation, inputs)
         if prefer.code is not None and prefer.code >= 400:
             if not operation.declares(prefer.code):
+                declared = ", ".join(sorted(operation.responses))
                 raise ApiError(error_format.validation.status,
                                f"Prefer: code={prefer.code} is not a status {operation.id} "
-                               "declares")
+                               f"declares (valid: {declared})")
             raise ApiError(prefer.code, f"Forced by 'Prefer: code={prefer.code}'")
+        stubbed = self._stubs.take(self.name, operation.id, stubs)
+        if stubbed is not None:
+            return stubbed, identity
         call = Call(self.vendor, operation, inputs, identity, prefer, now, request, prefix)
         reply = self.handlers[operation.id](call)
         if prefer.applied():
             reply.headers.setdefault("Preference-Applied", prefer.applied())
         return reply, identity
+
+    def _results_allow_violation(self) -> bool:
+        results = self.vendor.results
+        return results is not None and results.allows_violation()
+
+    def _check_outcome(self, operation: Operation, outcome: str) -> None:
+        """`Prefer: outcome=` names an end of the run this operation starts (of any of the
+        vendor's runs for another operation): a typo must not quietly give the default."""
+        lifecycles = [lifecycle for role, lifecycle in operation.lifecycle_roles
+                      if role in ("create", "synchronous")]
+        try:
+            check_outcome(lifecycles or list(self.contract.extensions.lifecycles.values()),
+                          outcome, "in the Prefer header")
+        except UnknownName as error:
+            raise ApiError(operation.error_format.validation.status,
+                           f"Invalid Prefer header: {error}") from None
 
     def _read_body(self, operation: Operation, request: Request) -> None:
         """Read the whole body once, within the size limit however it is framed (a length or

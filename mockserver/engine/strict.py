@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.engine.contract import Operation
+from contracts import pointers
+from mockserver.engine.contract import Operation, compile_schema
 
-__all__ = ["ResponseContractError", "response_problems"]
+__all__ = ["ContractBreach", "ResponseContractError", "response_problems", "value_problems"]
 
 
 class ResponseContractError(AssertionError):
     """The mock was about to send a response its contract does not allow."""
+
+
+class ContractBreach(ValueError):
+    """A result or stub a test supplied would make the mock break the contract; refused when
+    it is set, unless the test asks for a contract-breaking answer (`allow_violation=True`)."""
 
 
 def response_problems(operation: Operation, status: int, content_type: str | None,
@@ -30,3 +36,16 @@ def response_problems(operation: Operation, status: int, content_type: str | Non
         return [f"content type {content_type!r} is not declared for {operation.id} {status}"]
     return [f"{operation.id} {status} {'/'.join(map(str, e.instance_path)) or '(body)'}: "
             f"{e.message}" for e in media.validator.iter_errors(body)]
+
+
+def value_problems(operation: Operation, pointer: str, value: Any) -> list[str]:
+    """Where `value`, put at `pointer` of the operation's success body, breaks its schema."""
+    status = operation.success_status()
+    response = operation.response_for(status)
+    media = response.media.get("application/json") if response else None
+    schema = pointers.subschema(media.schema, pointer) if media else None
+    if schema is None:
+        return [f"{operation.id} {status} has no {pointer} in its body"]
+    return [f"{operation.id} {status} {pointer}"
+            f"{'/' + '/'.join(map(str, e.instance_path)) if e.instance_path else ''}: "
+            f"{e.message}" for e in compile_schema(schema).iter_errors(value)]

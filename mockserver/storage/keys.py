@@ -9,8 +9,10 @@ __all__ = [
     "FAULTS",
     "RUNS",
     "SCENARIOS",
+    "STUBS",
     "TOKENS",
     "records",
+    "results",
     "run_key",
 ]
 
@@ -24,6 +26,13 @@ CONTROL = "control"
 CLOCK = (CONTROL, "clock")
 FAULTS = (CONTROL, "faults")
 SCENARIOS = (CONTROL, "scenarios")
+STUBS = (CONTROL, "stubs")
+"""One-off answers a test set for an operation, served before its handler."""
+
+
+def results(vendor: str) -> tuple[str, str]:
+    """A test's own results for one vendor's runs."""
+    return (CONTROL, f"results:{vendor}")
 
 
 def run_key(vendor: str, run_id: str) -> str:

@@ -26,7 +26,6 @@ import os
 import sqlite3
 import struct
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -210,7 +209,7 @@ class SQLiteStore:
     def _flush_soon(self) -> None:
         while True:
             self._pending_event.wait()
-            time.sleep(_JOURNAL_FLUSH_SECONDS)
+            threading.Event().wait(_JOURNAL_FLUSH_SECONDS)  # real time under virtual sleep
             self._pending_event.clear()
             self.flush_journal()
 

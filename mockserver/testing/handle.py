@@ -1,4 +1,5 @@
-"""A handle a test drives one mock with: its clock, how runs end, faults, and what clients sent.
+"""A handle a test drives one mock with: its clock, how runs end, what vendors answer (own
+results, stubs), faults, and what clients sent (the journal, `verify`).
 
 It works on the `Mock` object itself, so the same calls steer in-process interception and a live
 server of that mock alike. The pytest plugin gives each test one (`vendor_mock`); `intercept()`
@@ -8,20 +9,23 @@ exposes one as `.handle`.
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from unittest.mock import patch
+from typing import Any
 
 from mockserver.config import FaultKind
 from mockserver.engine.faults import FaultRule
 from mockserver.engine.journal import JournalEntry
 from mockserver.engine.lifecycle import Run
+from mockserver.engine.names import check_fault_kinds
 from mockserver.engine.scenarios import Scenario
+from mockserver.engine.stubs import Stub
 from mockserver.mock import Mock
 from mockserver.storage import JOURNAL_LIMIT
+from mockserver.testing.verify import UNSET, RequestPattern, VerificationError
+from mockserver.testing.virtual_time import VirtualTime
 
-__all__ = ["ContractViolation", "MockHandle", "describe"]
+__all__ = ["ContractViolation", "MockHandle", "VerificationError", "describe"]
 
 
 class ContractViolation(AssertionError):
@@ -29,11 +33,12 @@ class ContractViolation(AssertionError):
 
 
 class MockHandle:
-    """Drives one `Mock` from a test: clock, scenarios, faults, and the journal's verdicts."""
+    """Drives one `Mock` from a test: clock, scenarios, results, stubs, faults, the journal."""
 
     def __init__(self, mock: Mock) -> None:
         self.mock = mock
         self._expected: set[int] = set()
+        self._virtual: VirtualTime | None = None
 
     def reset(self) -> None:
         """Forget every token, run, fault and journal entry; the clock runs real time again."""
@@ -46,7 +51,10 @@ class MockHandle:
         return self.mock.clock.now()
 
     def advance(self, seconds: float) -> float:
-        """Move the mock's clock forward: runs progress and tokens age by that much."""
+        """Move the mock's clock forward: runs progress and tokens age by that much (and,
+        under virtual sleep, the process's clocks with it)."""
+        if self._virtual is not None:
+            return self._virtual.advance(seconds)
         return self.mock.clock.advance(seconds)
 
     def freeze(self) -> float:
@@ -56,18 +64,19 @@ class MockHandle:
         return self.mock.clock.resume()
 
     @contextmanager
-    def virtual_sleep(self) -> Iterator[None]:
-        """Freeze the clock and make `time.sleep(s)` move it by `s` instead of waiting, so a
-        client's poll loop goes through a run's whole lifecycle at once."""
-        self.mock.clock.freeze()
-
-        def sleep(seconds: float) -> None:
-            if seconds < 0:
-                raise ValueError("sleep length must be non-negative")
-            self.mock.clock.advance(seconds)
-
-        with patch.object(time, "sleep", sleep):
-            yield
+    def virtual_sleep(self, *, watchdog_seconds: float | None = 30.0
+                      ) -> Iterator[VirtualTime]:
+        """Freeze the mock's clock; inside, `time.time()`, `time.monotonic()` and
+        `datetime.now()` read it, and `time.sleep(s)` / `asyncio.sleep(s)` (however imported)
+        move it by `s` instead of waiting, so a client's poll loop goes through a run's whole
+        lifecycle at once. A block taking more than `watchdog_seconds` of real time fails with
+        `VirtualTimeout`, naming where it was blocked (None: no watchdog)."""
+        with VirtualTime(self.mock.clock, watchdog_seconds=watchdog_seconds) as virtual:
+            self._virtual = virtual
+            try:
+                yield virtual
+            finally:
+                self._virtual = None
 
     def expire_tokens(self) -> float:
         """Move the clock past the lifetime of every token issued so far, so the next call with
@@ -84,8 +93,9 @@ class MockHandle:
     def force_next(self, outcome: str | None = None, *, vendor: str | None = None,
                    resource: str | None = None, polls: int | None = None,
                    seconds: float | None = None, count: int = 1) -> None:
-        """Make the next `count` runs end in `outcome` (`completed`, `failed` or a terminal
-        state's name), after `polls` polls or `seconds` of mock time, whatever clients ask."""
+        """Make the next `count` runs end in `outcome` (`completed`/`success`, `failed`/`failure`
+        or a terminal state's name), after `polls` polls or `seconds` of mock time, whatever
+        clients ask. A name no lifecycle has raises `UnknownName`."""
         self.mock.queue(Scenario(vendor=vendor, resource=resource, outcome=outcome, polls=polls,
                                  seconds=seconds, count=count))
 
@@ -104,9 +114,29 @@ class MockHandle:
             raise LookupError(f"no run {run_id!r}")
         return found[0]
 
+    # -- what vendors answer -----------------------------------------------------------------
+
+    def results(self, vendor: str, *, allow_violation: bool = False, **values: Any) -> None:
+        """What the vendor's runs started from now on return, e.g. `results("further",
+        rows=[{"policy_number": {"value": "P-1", "confidence_score": 0.41}}])`: a value, or a
+        function of the run's input. Checked against the contract now (a function's output
+        when it is called); `allow_violation=True` lets a contract-breaking result through."""
+        self.mock.set_results(vendor, values, allow_violation=allow_violation)
+
+    def stub(self, operation: str, status: int, body: Any = None, *, times: int = 1,
+             vendor: str | None = None, headers: dict[str, str] | None = None,
+             allow_violation: bool = False) -> Stub:
+        """Answer the next `times` calls of `operation` with `status` and `body` (after auth
+        and validation, instead of the handler). Checked against the operation's declared
+        responses now, unless `allow_violation=True`."""
+        return self.mock.add_stub(Stub(operation=operation, vendor=vendor, status=status,
+                                       body=body, headers=headers or {}, times=times,
+                                       allow_violation=allow_violation))
+
     # -- faults ------------------------------------------------------------------------------
 
-    def fault(self, *kinds: FaultKind, vendor: str | None = None, operation: str | None = None,
+    def fault(self, *kinds: FaultKind | int, vendor: str | None = None,
+              operation: str | None = None,
               nth: int | None = None, after: int = 0, times: int | None = None,
               rate: float = 1.0, retry_after: int = 1, latency_ms: int = 800) -> FaultRule:
         """Inject a fault into matching requests (`operation` is an operationId, e.g.
@@ -115,9 +145,10 @@ class MockHandle:
             if after or times is not None:
                 raise ValueError("give nth, or after/times, not both")
             after, times = nth - 1, 1
-        rule = FaultRule(kinds=list(kinds), vendor=vendor, operation=operation, after=after,
-                         times=times, rate=rate, retry_after=retry_after, latency_ms=latency_ms)
-        self.mock.faults.add(rule)
+        rule = FaultRule(kinds=check_fault_kinds(kinds), vendor=vendor, operation=operation,
+                         after=after, times=times, rate=rate, retry_after=retry_after,
+                         latency_ms=latency_ms)
+        self.mock.add_fault(rule)
         return rule
 
     # -- what clients sent -------------------------------------------------------------------
@@ -125,8 +156,29 @@ class MockHandle:
     def journal(self, *, vendor: str | None = None, operation: str | None = None
                 ) -> list[JournalEntry]:
         """Every vendor request so far, oldest first, each with the contract's verdict."""
+        self.mock.check_operation(operation, vendor)
         return [entry for _, entry in self._recorded()
                 if vendor in (None, entry.vendor) and operation in (None, entry.operation)]
+
+    def requests(self, vendor: str | None = None, operation: str | None = None
+                 ) -> list[JournalEntry]:
+        """What clients sent (and were answered), oldest first: query, headers with
+        credentials masked, JSON or form body, uploaded parts' digests, response body."""
+        return self.journal(vendor=vendor, operation=operation)
+
+    def verify(self, operation: str | None = None, *, vendor: str | None = None,
+               count: int | None = None, at_least: int | None = None,
+               method: str | None = None, path: str | None = None, body: Any = UNSET,
+               query: dict[str, Any] | None = None, headers: dict[str, Any] | None = None,
+               where: Callable[[JournalEntry], bool] | None = None) -> list[JournalEntry]:
+        """Assert clients sent matching requests: `count` exactly, `at_least` that many, or
+        (neither given) at least one. `body`, `query` and `headers` match partially (a dict's
+        keys given must match, a callable is a predicate); the failure shows the closest
+        requests received. Returns the matching entries."""
+        self.mock.check_operation(operation, vendor)
+        pattern = RequestPattern(vendor=vendor, operation=operation, method=method, path=path,
+                                 body=body, query=query, headers=headers, where=where)
+        return pattern.verify([entry for _, entry in self._recorded()], count, at_least)
 
     def violations(self) -> list[JournalEntry]:
         """Requests that broke the contract and were not expected to."""

@@ -1,7 +1,8 @@
 """Serve vendors at their real base URLs inside the test process: client code runs unchanged.
 
 `requests` is intercepted with `responses`, `httpx` with `respx` (when installed). Each request
-to a vendor's real base URL (its contract's first `servers` URL) is handed to the mock's WSGI app
+to a vendor's real base URL (its contract's first `servers` URL), or to a link the mock hands out
+on that host (a signed download URL), is handed to the mock's WSGI app
 with its real scheme, host, path, query, headers and body, so the app's host-based dispatch
 serves it at the documented path; no socket is opened. Every other request follows those
 libraries' own rules: refused, unless its URL starts with a `passthrough` prefix.
@@ -30,6 +31,7 @@ from flask import Flask
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from mockserver.config import MockConfig
+from mockserver.engine.downloads import PATH as DOWNLOADS_PATH
 from mockserver.mock import Mock
 from mockserver.testing.handle import MockHandle
 from mockserver.web.app import create_app
@@ -61,10 +63,8 @@ def intercept(*vendors: str, config: MockConfig | None = None, mock: Mock | None
         if vendors and not config.contracts:
             config = config.model_copy(update={"contracts": list(vendors)})
         mock = Mock(config)
-    unknown = [vendor for vendor in vendors if vendor not in mock.vendors]
-    if unknown:
-        raise LookupError(f"the mock serves no {', '.join(unknown)}; it serves "
-                          f"{', '.join(mock.vendors)}")
+    for vendor in vendors:
+        mock.check_vendor(vendor)
     return Intercepted(MockHandle(mock), vendors or tuple(mock.vendors), tuple(passthrough))
 
 
@@ -89,6 +89,9 @@ class Intercepted(ContextDecorator):
         if self._requests is not None:
             raise RuntimeError("this interception is already active")
         patterns = [_base_pattern(url) for url in self.base_urls.values()]
+        # the links the mock hands out on a vendor's host (signed downloads) work there too
+        patterns += [_base_pattern(_root(url) + DOWNLOADS_PATH)
+                     for url in dict.fromkeys(map(_root, self.base_urls.values()))]
         self._requests = _requests_mock(self.app, patterns, self._passthrough)
         self._httpx = _httpx_router(self.app, patterns, self._passthrough)
         self._requests.start()
@@ -110,6 +113,11 @@ class Intercepted(ContextDecorator):
             self._requests.add_passthru(prefix)
         if self._httpx is not None:
             _httpx_passthrough(self._httpx, prefix)
+
+
+def _root(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _base_pattern(base_url: str) -> re.Pattern[str]:

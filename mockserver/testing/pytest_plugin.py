@@ -9,9 +9,9 @@ Fixtures:
 
 A request that breaks a vendor's contract fails the test, naming the rules it broke, unless the
 test expects it (`vendor_mock.expect_violations()` or `@pytest.mark.mock_allows_violations`).
-The marker `@pytest.mark.vendor_mock(*vendors, seed=, virtual_sleep=, passthrough=, **config)`
-and the ini options `vendor_mock_vendors`, `vendor_mock_seed`, `vendor_mock_virtual_sleep`
-choose the rest.
+The marker `@pytest.mark.vendor_mock(*vendors, seed=, virtual_sleep=, virtual_sleep_timeout=,
+passthrough=, **config)` and the ini options `vendor_mock_vendors`, `vendor_mock_seed`,
+`vendor_mock_virtual_sleep`, `vendor_mock_virtual_sleep_timeout` choose the rest.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
 from mockserver.config import MockConfig
+from mockserver.engine.names import check_name
 from mockserver.mock import Mock
 from mockserver.testing.handle import MockHandle, describe
 from mockserver.testing.intercept import Intercepted
@@ -51,6 +52,8 @@ class Settings(BaseModel):
     vendors: list[str] = Field(default_factory=list, description="Empty: every vendor.")
     seed: int = 0
     virtual_sleep: bool = False
+    virtual_sleep_timeout: float = Field(30.0, ge=0, description="Real seconds a test may take "
+                                         "under virtual sleep before it fails; 0: no limit.")
     passthrough: list[str] = Field(default_factory=list,
                                    description="URL prefixes that may reach the network.")
     config: dict[str, Any] = Field(default_factory=dict,
@@ -64,13 +67,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("vendor_mock_seed", "the mock's seed (default 0)", default="0")
     parser.addini("vendor_mock_virtual_sleep", "time.sleep moves the mock's clock instead of "
                   "waiting (default false)", type="bool", default=False)
+    parser.addini("vendor_mock_virtual_sleep_timeout", "real seconds a test may take under "
+                  "virtual sleep before it fails (default 30; 0: no limit)", default="30")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Declare the plugin's markers so `--strict-markers` accepts them."""
     config.addinivalue_line(
-        "markers", "vendor_mock(*vendors, seed=0, virtual_sleep=False, passthrough=(), "
-        "**config): the vendors the mock serves and how it behaves for this test")
+        "markers", "vendor_mock(*vendors, seed=0, virtual_sleep=False, virtual_sleep_timeout=30, "
+        "passthrough=(), **config): the vendors the mock serves and how it behaves for this test")
     config.addinivalue_line(
         "markers", f"{_ALLOWS_VIOLATIONS}: requests that break a vendor's contract do not fail "
         "this test")
@@ -80,11 +85,17 @@ def _settings(request: pytest.FixtureRequest) -> Settings:
     ini = request.config
     values: dict[str, Any] = {"vendors": ini.getini("vendor_mock_vendors"),
                               "seed": ini.getini("vendor_mock_seed"),
-                              "virtual_sleep": ini.getini("vendor_mock_virtual_sleep")}
+                              "virtual_sleep": ini.getini("vendor_mock_virtual_sleep"),
+                              "virtual_sleep_timeout":
+                                  ini.getini("vendor_mock_virtual_sleep_timeout")}
     marker = request.node.get_closest_marker("vendor_mock")
     if marker is not None:
         options = dict(marker.kwargs)
-        values.update({key: options.pop(key) for key in ("seed", "virtual_sleep", "passthrough")
+        for key in options:  # a misspelt option would otherwise be a pydantic "extra" error
+            check_name("vendor_mock option", key, [*Settings.model_fields,
+                                                   *MockConfig.model_fields], "in the marker")
+        values.update({key: options.pop(key) for key in ("seed", "virtual_sleep",
+                                                         "virtual_sleep_timeout", "passthrough")
                        if key in options})
         values["config"] = options
         if marker.args:
@@ -104,8 +115,10 @@ def vendor_mock_handle(request: pytest.FixtureRequest,
                        vendor_mock_config: MockConfig) -> Iterator[MockHandle]:
     handle = MockHandle(Mock(vendor_mock_config))
     with ExitStack() as stack:
-        if _settings(request).virtual_sleep:
-            stack.enter_context(handle.virtual_sleep())
+        chosen = _settings(request)
+        if chosen.virtual_sleep:
+            stack.enter_context(handle.virtual_sleep(
+                watchdog_seconds=chosen.virtual_sleep_timeout or None))
         yield handle
 
 

@@ -2,7 +2,8 @@
 
 The docs show one step of rows of `{value, confidence_score}` cells. The mock extracts what it
 really can from each upload — its name, type, size, page count and a digest — so a client sees
-results that change with its input, and the same input always gives the same result.
+results that change with its input, and the same input always gives the same result. A test can
+set its own steps or rows instead (`RESULTS`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from mockserver.config import Credentials
 from mockserver.engine.behaviour import Behaviour
 from mockserver.engine.call import Call
 from mockserver.engine.lifecycle import Run
+from mockserver.engine.results import ResultSlot
 
-__all__ = ["BEHAVIOUR", "DEMO"]
+__all__ = ["BEHAVIOUR", "DEMO", "RESULTS"]
 
 DEMO = Credentials(clients={"YOUR_CLIENT_ID": "YOUR_CLIENT_SECRET",
                             "OTHER_CLIENT_ID": "OTHER_CLIENT_SECRET"})
@@ -27,8 +29,25 @@ _KINDS = [("polic", "insurance_policy"), ("invoice", "invoice"), ("claim", "clai
           ("receipt", "receipt"), ("contract", "contract")]
 
 
+RESULTS = {
+    "steps": ResultSlot("getWorkflowExecution", "/steps",
+                        "a completed execution's steps, whole"),
+    "rows": ResultSlot("getWorkflowExecution", "/steps/0/data/data",
+                       "the rows of its one extraction step: {field: {value, confidence_score}}"),
+}
+"""What a test or `vendor_settings` may set completed executions to return: a list, or a
+function of the uploaded files as `[(file name, bytes), ...]` returning one."""
+
+
 def start(call: Call, run: Run, rng: random.Random) -> dict[str, Any]:
-    """What the uploads are, measured once, so every poll shows the same rows."""
+    """What the uploads are, measured once, so every poll shows the same rows; the test's own
+    steps or rows, if it set any."""
+    own = call.vendor.results.values() if call.vendor.results else {}
+    files = [(upload.filename or "upload", upload.data) for upload in call.inputs.uploads]
+    for name in ("steps", "rows"):
+        if name in own:
+            value = own[name](files) if callable(own[name]) else own[name]
+            return {name: value}
     documents = [
         {
             "file_name": upload.filename or "upload",
@@ -49,7 +68,12 @@ def view(call: Call, lifecycle: Lifecycle, run: Run, body: Any) -> Any:
         return body
     body.setdefault("metadata", {})
     if run.state == lifecycle.success:
-        body["steps"] = _steps(run.data.get("documents", []))
+        if "steps" in run.data:
+            body["steps"] = run.data["steps"]
+        elif "rows" in run.data:
+            body["steps"] = [_step(run.data["rows"])]
+        else:
+            body["steps"] = _steps(run.data.get("documents", []))
     if run.state == lifecycle.failure:
         body["error"] = run.reason or "The execution failed"
     return body
@@ -76,6 +100,16 @@ def _steps(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     }]
 
 
+def _step(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One extraction step around a test's own rows, its schema read off their values."""
+    kinds = {bool: "boolean", int: "integer", float: "number", str: "string"}
+    fields = {name: {"type": kinds.get(type(cell.get("value")), "string")}
+              for row in rows for name, cell in row.items() if isinstance(cell, dict)}
+    return {"step_name": "Extract Document Details", "step_type": "extraction",
+            "data": {"schema": {"type": "object", "properties": fields}, "data": rows,
+                     "metadata": {"documents": len(rows)}}}
+
+
 def _document_type(name: str) -> str:
     lowered = name.lower()
     return next((kind for stem, kind in _KINDS if stem in lowered), "document")
@@ -87,4 +121,4 @@ def _page_count(data: bytes, content_type: str) -> int:
     return 1
 
 
-BEHAVIOUR = Behaviour(demo=DEMO, start=start, view=view)
+BEHAVIOUR = Behaviour(demo=DEMO, start=start, view=view, results=RESULTS)

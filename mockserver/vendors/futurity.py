@@ -19,9 +19,11 @@ from mockserver.engine.behaviour import Behaviour
 from mockserver.engine.call import Call, Reply
 from mockserver.engine.downloads import sign
 from mockserver.engine.lifecycle import Run
+from mockserver.engine.names import check_settings
+from mockserver.engine.results import ResultSlot
 from mockserver.handlers import resources
 
-__all__ = ["BEHAVIOUR", "DEMO", "FuturitySettings"]
+__all__ = ["BEHAVIOUR", "DEMO", "RESULTS", "FuturitySettings"]
 
 DEMO = Credentials(keys=["YOUR_TOKEN", "OTHER_TOKEN"])
 
@@ -41,6 +43,7 @@ class FuturitySettings(BaseModel):
 
 def configure(settings: dict[str, Any]) -> FuturitySettings:
     """Parse Futurity's `vendor_settings`; a mistake stops the start."""
+    check_settings("futurity", settings, FuturitySettings.model_fields)
     return FuturitySettings.model_validate(settings)
 
 
@@ -87,14 +90,20 @@ def post_message(call: Call) -> Reply:
     atomic change of the chat: messages posted at once all stay, each followed by its answer."""
     content = str(call.inputs.body.get("content", ""))
     attachments = call.inputs.body.get("attachments") or []
-    answer = f"Here is what I found about \u201c{content[:80]}\u201d"
-    if attachments:
-        answer += f", using {len(attachments)} attached file(s)"
+    own = call.vendor.results.values() if call.vendor.results else {}
+    if "assistant_reply" in own:
+        reply_to = own["assistant_reply"]
+        answer = reply_to(content) if callable(reply_to) else reply_to
+    else:
+        answer = f"Here is what I found about \u201c{content[:80]}\u201d"
+        if attachments:
+            answer += f", using {len(attachments)} attached file(s)"
+        answer += "."
 
     def reply(chat: resources.Record, message: dict[str, Any]) -> None:
         chat.fields["messages"].append({
             "id": f"msg_{hashlib.sha256(str(message['id']).encode()).hexdigest()[:12]}",
-            "role": "assistant", "content": answer + ".",
+            "role": "assistant", "content": answer,
             "created_at": resources.timestamp(call.now + 2),
         })
 
@@ -107,7 +116,13 @@ def start_run(call: Call, run: Run, rng: random.Random) -> dict[str, Any]:
         workflow.fields["last_run"] = resources.timestamp(call.now)
 
     workflow = resources.change(call, _resource(call, "workflow"), call.inputs.path["id"], mark)
-    return {"workflow_name": workflow.fields.get("name", "")}
+    data: dict[str, Any] = {"workflow_name": workflow.fields.get("name", "")}
+    own = call.vendor.results.values() if call.vendor.results else {}
+    if "run_outputs" in own:
+        outputs = own["run_outputs"]
+        inputs = (call.inputs.body or {}).get("inputs") or {}
+        data["own_outputs"] = outputs(inputs) if callable(outputs) else outputs
+    return data
 
 
 def view_run(call: Call, lifecycle: Lifecycle, run: Run, body: Any) -> Any:
@@ -116,7 +131,9 @@ def view_run(call: Call, lifecycle: Lifecycle, run: Run, body: Any) -> Any:
     data["started_at"] = resources.timestamp(run.created_at)
     if run.state in lifecycle.terminal and run.finished_at is not None:
         data["finished_at"] = resources.timestamp(run.finished_at)
-    if run.state == lifecycle.success:
+    if run.state == lifecycle.success and "own_outputs" in run.data:
+        data["outputs"] = run.data["own_outputs"]
+    elif run.state == lifecycle.success:
         inputs = (run.request.get("body") or {}).get("inputs") or {}
         data["outputs"] = {"summary": f"{run.data.get('workflow_name') or 'Workflow'} processed "
                                       f"{len(inputs)} input(s)", "inputs_used": sorted(inputs)}
@@ -138,8 +155,18 @@ def _link(call: Call) -> tuple[str, float]:
                 record=resources.stored_at(call, resource, record.id))
 
 
+RESULTS = {
+    "assistant_reply": ResultSlot("getChat", "/data/messages/0/content",
+                                  "the assistant's answer to each message"),
+    "run_outputs": ResultSlot("getWorkflowExecution", "/data/outputs",
+                              "a completed workflow run's outputs"),
+}
+"""What a test or `vendor_settings` may set Futurity to answer: a value, or a function (of the
+message's content, of the run's `inputs`) returning one."""
+
 BEHAVIOUR = Behaviour(
     demo=DEMO,
+    results=RESULTS,
     configure=configure,
     start=start_run,
     view=view_run,

@@ -15,8 +15,9 @@ from mockserver.config import Credentials
 from mockserver.engine.behaviour import Behaviour
 from mockserver.engine.call import Call
 from mockserver.engine.lifecycle import Run, progress
+from mockserver.engine.results import ResultSlot
 
-__all__ = ["BEHAVIOUR", "DEMO"]
+__all__ = ["BEHAVIOUR", "DEMO", "RESULTS"]
 
 DEMO = Credentials(keys=["workspace_api_key", "other_workspace_api_key"])
 
@@ -29,11 +30,27 @@ _STEPS = [
 ]
 
 
+RESULTS = {
+    "response": ResultSlot("getBackgroundTaskStatus", "/response",
+                           "a completed flow's response: {output, user_variables}"),
+    "logs": ResultSlot("getBackgroundTaskStatus", "/logs",
+                       "the flow's log entries, shown a few more at each poll"),
+}
+"""What a test or `vendor_settings` may set flows to return: a value, or a function of the
+trigger's request body returning one."""
+
+
 def start(call: Call, run: Run, rng: random.Random) -> dict[str, Any]:
-    """The environment and trigger a flow runs in, and how long each step takes."""
+    """The environment and trigger a flow runs in, how long each step takes, and the test's
+    own response and logs, if it set any."""
     path = call.inputs.path
-    return {"environment": path.get("environment"), "trigger": path.get("trigger_id"),
-            "step_seconds": [round(rng.uniform(0.1, 0.9), 3) for _ in _STEPS]}
+    data: dict[str, Any] = {"environment": path.get("environment"),
+                            "trigger": path.get("trigger_id"),
+                            "step_seconds": [round(rng.uniform(0.1, 0.9), 3) for _ in _STEPS]}
+    own = call.vendor.results.values() if call.vendor.results else {}
+    for name, value in own.items():
+        data[f"own_{name}"] = value(call.inputs.body or {}) if callable(value) else value
+    return data
 
 
 def view(call: Call, lifecycle: Lifecycle, run: Run, body: Any) -> Any:
@@ -41,20 +58,33 @@ def view(call: Call, lifecycle: Lifecycle, run: Run, body: Any) -> Any:
     if call.operation.id == lifecycle.create:
         return body
     terminal = run.state in lifecycle.terminal
-    shown = len(_STEPS) if terminal else max(1, int(progress(run, call.now) * len(_STEPS)))
-    if run.state == lifecycle.failure:
-        shown = max(1, shown - 1)
-    body["logs"] = [_log(run, index) for index in range(shown)]
+    if "own_logs" in run.data:
+        logs = run.data["own_logs"]
+        body["logs"] = logs if terminal else logs[:max(1, int(progress(run, call.now)
+                                                               * len(logs)))]
+    else:
+        body["logs"] = _logs(run, lifecycle, terminal, call.now)
     if run.state == lifecycle.success:
-        body["logs"].append(_entry(run, len(_STEPS), "INFO", "Flow completed"))
-        body["response"] = {"output": _answer(run), "user_variables": _variables(run)}
+        body["response"] = run.data["own_response"] if "own_response" in run.data else {
+            "output": _answer(run), "user_variables": _variables(run)}
     elif run.state == lifecycle.failure:
-        reason = run.reason or "Flow failed"
-        body["logs"].append(_entry(run, shown, "ERROR", reason))
-        body["response"] = reason
+        body["response"] = run.reason or "Flow failed"
     else:
         body["response"] = None
     return body
+
+
+def _logs(run: Run, lifecycle: Lifecycle, terminal: bool, now: float) -> list[dict[str, Any]]:
+    """The generated log: one entry per step reached, then how the flow ended."""
+    shown = len(_STEPS) if terminal else max(1, int(progress(run, now) * len(_STEPS)))
+    if run.state == lifecycle.failure:
+        shown = max(1, shown - 1)
+    logs = [_log(run, index) for index in range(shown)]
+    if run.state == lifecycle.success:
+        logs.append(_entry(run, len(_STEPS), "INFO", "Flow completed"))
+    elif run.state == lifecycle.failure:
+        logs.append(_entry(run, shown, "ERROR", run.reason or "Flow failed"))
+    return logs
 
 
 def _variables(run: Run) -> dict[str, Any]:
@@ -81,4 +111,4 @@ def _entry(run: Run, index: int, level: str, message: str) -> dict[str, Any]:
             "message": message}
 
 
-BEHAVIOUR = Behaviour(demo=DEMO, start=start, view=view)
+BEHAVIOUR = Behaviour(demo=DEMO, start=start, view=view, results=RESULTS)

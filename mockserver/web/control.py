@@ -1,4 +1,5 @@
-"""The control API under `/__mock__/`: reset, drive the clock, force runs, faults, the journal.
+"""The control API under `/__mock__/`: reset, drive the clock, force runs, faults, stubs, own
+results, the journal (with each request's detail, filtered by `?vendor=` and `?operation=`).
 
 Plain JSON, no auth: it is for the tests and people driving a local mock, never for clients.
 """
@@ -14,7 +15,10 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from mockserver.engine.faults import FaultRule
 from mockserver.engine.lifecycle import timeline
 from mockserver.engine.limits import LATEST_TIME, OutOfRange, parse_json
+from mockserver.engine.names import UnknownName, check_fault_kinds
 from mockserver.engine.scenarios import Scenario
+from mockserver.engine.strict import ContractBreach
+from mockserver.engine.stubs import Stub, StubBook
 from mockserver.mock import Mock
 from mockserver.web import queries
 
@@ -29,6 +33,11 @@ class Advance(BaseModel):
 
 class ForceState(BaseModel):
     state: str
+
+
+class OwnResultsBody(BaseModel):
+    values: dict[str, Any]
+    allow_violation: bool = False
 
 
 def control_api(mock: Mock) -> Blueprint:
@@ -48,6 +57,14 @@ def control_api(mock: Mock) -> Blueprint:
     def out_of_range(error: OutOfRange) -> tuple[Response, int]:
         return jsonify(error=str(error)), 400
 
+    @api.errorhandler(UnknownName)
+    def unknown(error: UnknownName) -> tuple[Response, int]:
+        return jsonify(error.as_dict()), 400
+
+    @api.errorhandler(ContractBreach)
+    def breach(error: ContractBreach) -> tuple[Response, int]:
+        return jsonify(error=str(error)), 400
+
     @api.errorhandler(LookupError)
     def missing(error: LookupError) -> tuple[Response, int]:
         return jsonify(error=str(error).strip("'\"")), 404
@@ -56,9 +73,6 @@ def control_api(mock: Mock) -> Blueprint:
     def conflict(error: ValueError) -> tuple[Response, int]:
         return jsonify(error=str(error)), 409
 
-    @api.errorhandler(queries.UnknownName)
-    def unknown(error: queries.UnknownName) -> tuple[Response, int]:
-        return jsonify(error=str(error), valid=error.valid), 400
 
     @api.get("/")
     def overview() -> Response:
@@ -127,14 +141,36 @@ def control_api(mock: Mock) -> Blueprint:
 
     @api.post("/faults")
     def add_fault() -> tuple[Response, int]:
+        sent = request.get_json(force=True, silent=True) or {}
+        if isinstance(sent, dict) and isinstance(sent.get("kinds"), list):
+            check_fault_kinds(sent["kinds"])
         rule = body(FaultRule)
-        mock.faults.add(rule)
+        mock.add_fault(rule)
         return jsonify(rule.model_dump()), 201
 
     @api.delete("/faults")
     def clear_faults() -> Response:
         mock.faults.set_rules([])
         return jsonify([])
+
+    @api.get("/stubs")
+    def stubs() -> Response:
+        return jsonify([stub.model_dump() for stub in StubBook(mock.store).all()])
+
+    @api.post("/stubs")
+    def add_stub() -> tuple[Response, int]:
+        return jsonify(mock.add_stub(body(Stub)).model_dump()), 201
+
+    @api.delete("/stubs")
+    def clear_stubs() -> Response:
+        StubBook(mock.store).clear()
+        return jsonify([])
+
+    @api.post("/results/<vendor>")
+    def own_results(vendor: str) -> Response:
+        given = body(OwnResultsBody)
+        mock.set_results(vendor, given.values, allow_violation=given.allow_violation)
+        return jsonify(vendor=vendor, results=sorted(given.values))
 
     @api.get("/journal")
     def journal() -> Response:

@@ -13,13 +13,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from mockserver.engine.journal import JournalEntry
+from mockserver.engine.names import UnknownName
 from mockserver.mock import Mock
 from mockserver.storage import JOURNAL_LIMIT
 
 __all__ = [
     "JournalQuery",
     "RunQuery",
-    "UnknownName",
     "filter_journal",
     "lifecycles",
     "list_runs",
@@ -29,12 +29,6 @@ __all__ = [
 ]
 
 
-class UnknownName(ValueError):
-    """A vendor, operation or state the mock does not serve: answered 400 with the valid ones."""
-
-    def __init__(self, what: str, name: str, valid: list[str]) -> None:
-        super().__init__(f"unknown {what} {name!r}; valid: {', '.join(valid) or 'none'}")
-        self.valid = valid
 
 
 class JournalQuery(BaseModel):

@@ -101,7 +101,8 @@ def test_fault_rules_and_scenarios_added_at_once_are_all_kept(base: str) -> None
     requests.delete(f"{base}/__mock__/faults", timeout=10)
 
     def add(session: requests.Session, client: int) -> list[int]:
-        rule = {"kinds": ["503"], "vendor": "further", "operation": f"op{client}", "times": 1}
+        rule = {"kinds": ["503"], "vendor": "further", "operation": "getWorkflowExecution",
+                "times": 1 + client}
         return [session.post(f"{base}/__mock__/faults", json=rule, timeout=30).status_code
                 for _ in range(EACH)] + \
             [session.post(f"{base}/__mock__/scenarios", timeout=30,

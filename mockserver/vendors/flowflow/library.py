@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from mockserver.engine.names import check_settings
 from mockserver.vendors.flowflow.graph import Workflow, load_workflow
 
 __all__ = ["DEFAULT_WORKFLOW_ID", "FIXTURES", "Library", "Settings", "configure"]
@@ -55,6 +56,7 @@ class Library:
 
 def configure(settings: dict[str, Any]) -> Library:
     """The `configure` hook: fixtures and the user's definitions, every one checked now."""
+    check_settings("flowflow", settings, Settings.model_fields)
     fixtures = [_from_file(path) for path in sorted(FIXTURES.glob("*.yaml"))]
     return Library([*fixtures, *Settings.model_validate(settings).workflows])
 

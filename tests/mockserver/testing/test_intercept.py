@@ -153,3 +153,64 @@ def test_a_decorated_function_runs_intercepted_and_keeps_the_mock_state():
 def test_vendors_must_be_served_by_the_mock():
     with pytest.raises(LookupError, match="nowhere"):
         intercept("nowhere", mock=Mock(MockConfig(contracts=["phinite"])))
+
+
+FUTURITY = "https://api.futurity.work/v1"
+FUTURITY_KEY = {"Authorization": "Bearer YOUR_TOKEN"}
+REPORT = b"%PDF-1.4\n" + bytes(range(256)) * 8
+
+
+def _upload_and_sign(send) -> tuple[str, str]:
+    """Vault upload, then both URLs the mock hands out for it: the record's and the download's."""
+    uploaded = send("POST", f"{FUTURITY}/vault/files", headers=FUTURITY_KEY,
+                    files={"file": ("Q3.pdf", REPORT, "application/pdf")})
+    assert uploaded.status_code == 201, uploaded.text
+    file_id = uploaded.json()["data"]["id"]
+    record = send("GET", f"{FUTURITY}/vault/files/{file_id}", headers=FUTURITY_KEY)
+    link = send("GET", f"{FUTURITY}/vault/files/{file_id}/download", headers=FUTURITY_KEY)
+    return record.json()["data"]["download_url"], link.json()["data"]["url"]
+
+
+@pytest.mark.parametrize("client", ["requests", "httpx"])
+def test_signed_download_urls_work_in_process(client):
+    send = requests.request if client == "requests" else httpx.request
+    with intercept("futurity"):
+        urls = _upload_and_sign(send)
+        for url in urls:
+            assert url.startswith("https://api.futurity.work/__mock__/downloads/")
+            fetched = send("GET", url)
+            assert fetched.status_code == 200 and fetched.content == REPORT
+            assert fetched.headers["Content-Type"] == "application/pdf"
+
+
+def test_signed_download_urls_work_in_process_for_an_async_client():
+    async def round_trip() -> list[bytes]:
+        async with httpx.AsyncClient() as client:
+            uploaded = await client.post(f"{FUTURITY}/vault/files", headers=FUTURITY_KEY,
+                                         files={"file": ("Q3.pdf", REPORT, "application/pdf")})
+            file_id = uploaded.json()["data"]["id"]
+            link = await client.get(f"{FUTURITY}/vault/files/{file_id}/download",
+                                    headers=FUTURITY_KEY)
+            return [(await client.get(link.json()["data"]["url"])).content]
+
+    with intercept("futurity"):
+        assert asyncio.run(round_trip()) == [REPORT]
+
+
+def test_signed_download_urls_work_over_a_socket():
+    mock = Mock(MockConfig(contracts=["futurity"]))
+    with LiveServer(mock) as server:
+        base = server.base_url("futurity")
+
+        def send(method: str, url: str, **kwargs):
+            return requests.request(method, url.replace(FUTURITY, base), timeout=5, **kwargs)
+
+        for url in _upload_and_sign(send):
+            assert url.startswith(server.url + "/__mock__/downloads/")
+            fetched = requests.get(url, timeout=5)
+            assert fetched.status_code == 200 and fetched.content == REPORT
+
+
+def test_other_paths_on_a_vendor_host_stay_refused():
+    with intercept("futurity"), pytest.raises(requests.ConnectionError):
+        requests.get("https://api.futurity.work/__mock__/journal", timeout=5)

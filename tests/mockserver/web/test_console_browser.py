@@ -216,7 +216,7 @@ def test_a_contract_breaking_request_is_highlighted_with_the_rule_it_broke(page,
     drawer = page.locator("#drawer")
     expect(drawer).to_be_visible()
     expect(drawer.locator(".problems")).to_contain_text("body.message")
-    expect(drawer.locator(".tree")).to_contain_text('operation: "triggerFlow"')
+    expect(drawer.locator(".tree").first).to_contain_text('operation: "triggerFlow"')
     page.screenshot(path=tmp_path / "journal.png", full_page=True)
     page.keyboard.press("Escape")
     expect(drawer).to_be_hidden()
