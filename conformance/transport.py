@@ -78,6 +78,7 @@ class Transport(requests.Session):
             self.stopped = None
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Send, and while the server asks for time (within bounds), wait and send again."""
         if self._storm >= STORM:
             self.stopped = Throttled(f"{STORM} requests in a row were still refused with 429/503 "
                                      f"after {RETRIES} retries at the waits the server asked for")
