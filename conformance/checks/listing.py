@@ -82,7 +82,8 @@ def walk(target: Target, results: Results, listing: APIOperation, resource: Reso
                 return None
             break
         offset += len(page)
-    assert response is not None
+    if response is None:
+        return None
     seen = [item.get(resource.id.field) for item in items]
     repeated = sorted({str(i) for i in seen if seen.count(i) > 1})
     if repeated:
