@@ -6,6 +6,7 @@ URL by its path, so that a proxy in front of the implementation sees the request
 from __future__ import annotations
 
 import re
+import uuid
 from urllib.parse import urlsplit
 
 import requests
@@ -41,6 +42,8 @@ class HandedOutUrl(BaseModel):
     url: str
     follow: str | None = None
     same: dict[str, str] = Field(default_factory=dict)
+    content: str | None = Field(None, description="A body field of the request creating the "
+                                "parent resource whose bytes the URL must serve (an upload).")
 
 
 def declared_urls(target: Target) -> list[HandedOutUrl]:
@@ -54,15 +57,17 @@ def run_hypermedia(target: Target, results: Results, profile: Profile) -> None:
     operations = operations_by_id(load_schema(target))
     for declared in declared_urls(target):
         handing = operations[declared.handed_out_by]
-        parents = parent_ids(target, handing, operations)
         for attempt in range(max(1, profile.lifecycle_runs // 2)):
+            marker = f"conformance upload {uuid.uuid4().hex}".encode()
+            fields = {declared.content.strip("/"): marker} if declared.content else None
+            parents = parent_ids(target, handing, operations, fields)
             _check(target, results, operations, declared, handing, parents,
-                   target.options.seed + attempt)
+                   target.options.seed + attempt, marker if fields else None)
 
 
 def _check(target: Target, results: Results, operations: dict[str, APIOperation],
            declared: HandedOutUrl, handing: APIOperation, parents: dict[str, str],
-           seed: int) -> None:
+           seed: int, uploaded: bytes | None) -> None:
     case = draw(handing.as_strategy(generation_mode=GenerationMode.POSITIVE), seed)
     case.path_parameters = {**fixed_parameters(target, case.path_parameters), **parents}
     headers = target.auth_headers(handing.definition.raw)
@@ -96,6 +101,12 @@ def _check(target: Target, results: Results, operations: dict[str, APIOperation]
         results.failed(CHECK, handing.label, "a handed-out URL can be followed",
                        f"following {declared.url} answered {followed.status_code}",
                        target.exchange(followed))
+        return
+    if uploaded is not None and followed.content != uploaded:
+        results.failed(CHECK, handing.label,
+                       "a handed-out URL addresses the resource the body names",
+                       f"{declared.url} serves {len(followed.content)} bytes that are not the "
+                       f"{len(uploaded)} uploaded", target.exchange(followed))
         return
     if follow is not None:
         followed_case = follow.Case(path_parameters=_path_parameters(follow, address, target))

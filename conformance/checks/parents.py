@@ -4,6 +4,8 @@ so that the lifecycle below it is exercised without the user pinning an id."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import schemathesis
 from schemathesis import APIOperation
 
@@ -15,10 +17,11 @@ from contracts import pointers
 __all__ = ["parent_ids"]
 
 
-def parent_ids(target: Target, operation: APIOperation,
-               operations: dict[str, APIOperation]) -> dict[str, str]:
+def parent_ids(target: Target, operation: APIOperation, operations: dict[str, APIOperation],
+               fields: dict[str, Any] | None = None) -> dict[str, str]:
     """Ids for the path parameters of `operation` that name a creatable resource it lies below,
-    unless the user pinned them (`--param`); an empty dict where none applies or creation failed."""
+    unless the user pinned them (`--param`); an empty dict where none applies or creation failed.
+    `fields` are set in the create request's body (e.g. an upload's bytes, to recognise it)."""
     created: dict[str, str] = {}
     for resource in target.extensions.resources.items.values():
         parameter = resource.id.parameter
@@ -32,6 +35,8 @@ def parent_ids(target: Target, operation: APIOperation,
         case = draw(create.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE),
                     target.options.seed)
         case.path_parameters = fixed_parameters(target, case.path_parameters)
+        if fields and isinstance(case.body, dict):
+            case.body = {**case.body, **fields}
         response = send(target, case, target.auth_headers(create.definition.raw))
         if response is None or not 200 <= response.status_code < 300:
             continue
