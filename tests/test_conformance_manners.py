@@ -7,11 +7,12 @@ from __future__ import annotations
 import time
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from conformance.cli import main
 from conformance.runner import run
-from conformance.transport import parse_rate, retry_after_seconds
+from conformance.transport import BACKOFF, Transport, parse_rate, retry_after_seconds
 from tests.broken.breakages import Breakage
 from tests.broken.manners import rate_limited
 from tests.broken.serve import options, serve
@@ -67,3 +68,24 @@ def test_a_bad_rate_is_a_usage_error(text):
                                                  ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0)])
 def test_retry_after_is_seconds_or_a_date(header, seconds):
     assert retry_after_seconds(header) == seconds
+
+
+def answer(status: int, retry_after: str | None = None) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    if retry_after is not None:
+        response.headers["Retry-After"] = retry_after
+    return response
+
+
+@pytest.mark.parametrize(("status", "retry_after", "documented", "wait"), [
+    (429, "2", False, 2.0),       # asked: wait as asked, documented or not
+    (503, None, True, BACKOFF[0]),  # documented, no Retry-After: back off
+    (503, None, False, None),     # neither asked nor documented: an answer to judge
+    (500, "1", True, None),       # not a transient status
+])
+def test_only_a_wait_the_server_asks_for_or_documents_is_retried(status, retry_after,
+                                                                 documented, wait):
+    transport = Transport(documented=lambda method, url, code: documented)
+    request = requests.Request("GET", "http://127.0.0.1:9/x").prepare()
+    assert transport.asked_wait(request, answer(status, retry_after), 0) == wait
