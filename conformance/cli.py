@@ -15,6 +15,8 @@ from conformance.runner import FAMILIES, run
 from conformance.target import TargetError
 from conformance.transport import parse_rate
 
+__all__ = ["main"]
+
 CONFORMS, VIOLATES, UNUSABLE = 0, 1, 2
 
 

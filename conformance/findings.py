@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 
 from conformance.transport import Tally
 
+__all__ = ["Exchange", "Finding", "Results"]
+
 
 class Exchange(BaseModel):
     """One request and its response, as evidence."""

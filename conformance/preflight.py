@@ -44,7 +44,10 @@ def preflight(target: Target) -> None:
                               f"{_wanted(target, raw)}")
         issued = target.token_operation() is not None
     answered = send(target, case, target.auth_headers(raw))
-    if answered is not None and answered.status_code in REFUSED:
+    # A 403 for made-up ids may be "not yours" rather than "not you": only 401 then.
+    guessed = any(name not in target.options.parameters for name in case.path_parameters or {})
+    refused = (401,) if guessed else REFUSED
+    if answered is not None and answered.status_code in refused:
         raise TargetError(f"the server refused {_credential(target, raw)}: "
                           f"{_told(target, case, answered)}")
     answers = issued or (anonymous is not None and anonymous.status_code == 401) or (
@@ -55,7 +58,7 @@ def preflight(target: Target) -> None:
                           f"{target.options.contract!r} contract says: {shown}")
     if target.options.other_token is not None and target.secured(raw):
         other = send(target, case, target.auth_headers(raw, tenant="other"))
-        if other is not None and other.status_code in REFUSED:
+        if other is not None and other.status_code in refused:
             raise TargetError(f"the server refused the second tenant's token (--other-token, "
                               f"${OTHER_TOKEN_VARIABLE}): {_told(target, case, other)}")
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = ["PROFILES", "Profile"]
+
 
 @dataclass(frozen=True)
 class Profile:
+    """How many cases, runs and steps each family generates."""
+
     examples_per_operation: int
     negative_per_operation: int
     lifecycle_runs: int

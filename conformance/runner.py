@@ -11,6 +11,7 @@ from functools import partial
 from conformance.checks.auth import run_auth
 from conformance.checks.common import REFUSED
 from conformance.checks.generated import run_examples, run_generated
+from conformance.checks.hypermedia import run_hypermedia
 from conformance.checks.lifecycle import run_lifecycles
 from conformance.checks.links import run_links
 from conformance.checks.resources import run_resources
@@ -37,9 +38,11 @@ class Family:
 
 
 def _has_examples(target: Target) -> bool:
-    return any(media.get("examples") or media.get("example") is not None
+    return any(media.get("examples") or "example" in media or "example" in schema
+               or schema.get("examples")
                for _, _, raw in target.operations().values()
-               for media in raw.get("requestBody", {}).get("content", {}).values())
+               for media in raw.get("requestBody", {}).get("content", {}).values()
+               for schema in [media.get("schema", {})])
 
 
 def _has_secured(target: Target) -> bool:
@@ -68,6 +71,10 @@ FAMILIES: dict[str, Family] = {
                         "runs follow x-lifecycles from creation to a final state",
                         ("runs created", "runs finished"),
                         lambda target: bool(target.extensions.lifecycles)),
+    "hypermedia": Family(run_hypermedia,
+                         "every URL the API hands out is followed and addresses what the body "
+                         "names", ("URLs followed",),
+                         lambda target: bool(target.document.get("x-hypermedia"))),
     "resources": Family(run_resources,
                         "created resources can be read, listed, paged, filtered, updated and "
                         "deleted", ("resources created", "resources read back"), _has_resources),

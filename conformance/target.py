@@ -14,13 +14,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from schemathesis import Response
 
 import contracts
 from conformance.findings import Exchange
 from conformance.options import RunOptions
 from conformance.transport import Transport
 
-__all__ = ["Target", "TargetError", "json_or_none", "shell_quote"]
+__all__ = ["ACCESS_TOKEN_VARIABLE", "OTHER_TOKEN_VARIABLE", "SECRET_VARIABLE", "TOKEN_VARIABLE",
+           "Target", "TargetError", "json_or_none", "shell_quote"]
 
 # The environment variable each credential travels in when a finding's cURL is pasted.
 TOKEN_VARIABLE = "CONFORMANCE_TOKEN"
@@ -44,7 +46,7 @@ class Target:
         self.extensions = contracts.extensions(options.contract)
         self.base_url = options.base_url.rstrip("/")
         self.session = Transport(options.rate_limit, options.max_requests, self.documents)
-        self.control = requests.Session()  # the mock's clock: not the implementation's traffic
+        self.control = Transport()  # the mock's clock: not the implementation's traffic
         self.schemes: dict[str, Any] = self.document.get("components", {}).get(
             "securitySchemes", {})
         self._tokens: dict[str, str] = {}
@@ -173,8 +175,11 @@ class Target:
     def wait(self, seconds: float) -> None:
         """Let `seconds` pass for the implementation: on the mock, by moving its clock."""
         if self.options.fast_forward:
-            self.control.post(f"{self.control_url}/clock/advance", json={"seconds": seconds},
-                              timeout=self.options.timeout)
+            moved = self.control.post(f"{self.control_url}/clock/advance",
+                                      json={"seconds": seconds}, timeout=self.options.timeout)
+            if not moved.ok:
+                raise TargetError(f"--fast-forward: the mock's clock at {self.control_url} "
+                                  f"answered {moved.status_code}")
         else:
             time.sleep(seconds)
 
@@ -186,12 +191,12 @@ class Target:
             text = text.replace(secret, "${" + variable + "}")
         return text
 
-    def exchange(self, response: Any) -> Exchange:
+    def exchange(self, response: Response | requests.Response) -> Exchange:
         """Evidence from a `requests` or a schemathesis response, credentials masked."""
         request = response.request
-        body = request.body
-        if isinstance(body, bytes):
-            body = body[:2000].decode("utf-8", errors="replace")
+        sent = request.body
+        body = sent[:2000].decode("utf-8", errors="replace") if isinstance(sent, bytes) else \
+            sent if isinstance(sent, str) else None
         headers = {k: str(v) for k, v in request.headers.items()}
         content = response.content or b""
         response_headers = {k: ", ".join(v) if isinstance(v, list) else str(v)
@@ -244,7 +249,7 @@ def shell_quote(text: str) -> str:
     return '"' + re.sub(r'([\\"$`])', r"\\\1", text) + '"'
 
 
-def json_or_none(response: Any) -> Any:
+def json_or_none(response: Response | requests.Response) -> Any:
     """The JSON body of a `requests` or a schemathesis response, or None."""
     try:
         return json.loads(response.content or b"")

@@ -21,6 +21,8 @@ from conformance.options import RunOptions
 from conformance.report import describe
 from conformance.runner import FAMILIES, run
 
+__all__ = ["conformance_test"]
+
 
 def conformance_test(contract: str, *, base_url: str | None = None,
                      base_url_fixture: str | None = None, checks: list[str] | None = None,
@@ -32,7 +34,9 @@ def conformance_test(contract: str, *, base_url: str | None = None,
     @pytest.mark.mock_allows_violations  # invalid input is sent on purpose
     @pytest.mark.parametrize("check", checks or list(FAMILIES))
     def test_conformance(check: str, request: pytest.FixtureRequest) -> None:
-        url = base_url if base_url is not None else request.getfixturevalue(base_url_fixture)
+        """One check family against the implementation."""
+        url = base_url if base_url is not None else \
+            request.getfixturevalue(str(base_url_fixture))
         results = run(RunOptions(contract=contract, base_url=url, checks=[check], **options))
         if not results.ok:
             reasons = [f"{name} not exercised: {why}" for name, why in

@@ -15,8 +15,8 @@ from typing import Any
 
 import requests
 
-__all__ = ["MAX_WAIT", "RETRIES", "RequestBudgetSpent", "Tally", "Throttled", "Transport",
-           "parse_rate", "retry_after_seconds"]
+__all__ = ["BACKOFF", "MAX_WAIT", "RETRIES", "RequestBudgetSpent", "Tally", "Throttled",
+           "Transport", "parse_rate", "retry_after_seconds"]
 
 RETRIES = 4  # attempts after the first, per request
 MAX_WAIT = 30.0  # seconds; a server asking for longer is answered, not waited for
@@ -78,13 +78,14 @@ class Transport(requests.Session):
             self.stopped = None
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Send, and while the server asks for time (within bounds), wait and send again."""
         if self._storm >= STORM:
             self.stopped = Throttled(f"{STORM} requests in a row were still refused with 429/503 "
                                      f"after {RETRIES} retries at the waits the server asked for")
             raise self.stopped
         response = self._send_once(request, **kwargs)
         for attempt in range(RETRIES + 1):
-            wait = self._asked_wait(request, response, attempt)
+            wait = self.asked_wait(request, response, attempt)
             if wait is None:
                 self._storm = 0
                 return response
@@ -111,7 +112,7 @@ class Transport(requests.Session):
             self._last = time.monotonic()
         return super().send(request, **kwargs)
 
-    def _asked_wait(self, request: requests.PreparedRequest, response: requests.Response,
+    def asked_wait(self, request: requests.PreparedRequest, response: requests.Response,
                     attempt: int) -> float | None:
         """Seconds the server asked to wait before a retry; None when it did not ask."""
         if response.status_code not in TRANSIENT:

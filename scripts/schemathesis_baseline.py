@@ -29,6 +29,7 @@ from schemathesis.failure_codes import get_failure_class
 
 import contracts
 from conformance.runner import run
+from conformance.target import TargetError
 
 ROOT = Path(__file__).resolve().parents[1]
 Failures = set[tuple[str, str]]
@@ -69,7 +70,10 @@ def suite_findings(breakage: Any, vendor: str) -> set[tuple[str, str, str]]:
     from tests.broken.serve import options, serve
 
     with serve(breakage) as root:
-        found = run(options(vendor, root, profile="standard")).findings
+        try:
+            found = run(options(vendor, root, profile="standard")).findings
+        except TargetError as error:  # refused before any check: exit 2
+            return {("preflight", "-", str(error))}
     return {(f.check, f.operation, f.rule) for f in found
             if f.exchange is None or MOCK_CRASH not in (f.exchange.response_body or "")}
 

@@ -4,15 +4,17 @@ the mock, a token stops working once it has expired."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import schemathesis
+from schemathesis import APIOperation, Case
+from schemathesis.core.jsonschema.types import JsonValue
 
 from conformance.checks.common import fixed_parameters, judge, load_schema, operations_by_id, send
 from conformance.checks.generated import draw
 from conformance.findings import Results
 from conformance.profiles import Profile
 from conformance.target import Target
+
+__all__ = ["BAD_CREDENTIALS", "run_auth"]
 
 CHECK = "auth"
 BAD_CREDENTIALS = {
@@ -24,6 +26,7 @@ BAD_CREDENTIALS = {
 
 
 def run_auth(target: Target, results: Results, profile: Profile) -> None:
+    """Every secured operation with bad credentials, then the token endpoint and expiry."""
     operations = operations_by_id(load_schema(target))
     for operation in operations.values():
         raw = operation.definition.raw
@@ -44,16 +47,18 @@ def run_auth(target: Target, results: Results, profile: Profile) -> None:
     _token_endpoint(target, results, operations)
 
 
-def _token_endpoint(target: Target, results: Results, operations: dict[str, Any]) -> None:
+def _token_endpoint(target: Target, results: Results, operations: dict[str, APIOperation]) -> None:
     endpoint = target.token_operation()
     if endpoint is None:
         return
     path, scheme = endpoint
     token_op = next(op for op in operations.values() if op.path == path and op.method == "post")
-    for what, body in {"a wrong secret": {"client_id": target.options.client_id or "client",
-                                          "client_secret": "conformance-wrong-secret"},
-                       "an unknown client": {"client_id": "conformance-unknown-client",
-                                             "client_secret": "secret"}}.items():
+    bodies: dict[str, dict[str, JsonValue]] = {
+        "a wrong secret": {"client_id": target.options.client_id or "client",
+                           "client_secret": "conformance-wrong-secret"},
+        "an unknown client": {"client_id": "conformance-unknown-client",
+                              "client_secret": "secret"}}
+    for what, body in bodies.items():
         case = token_op.Case(body=body, media_type="application/json")
         response = send(target, case, {})
         if response is None:
@@ -84,7 +89,7 @@ def _token_endpoint(target: Target, results: Results, operations: dict[str, Any]
         results.passed(CHECK, secured.label)
 
 
-def _valid_case(target: Target, operation: Any) -> Any:
+def _valid_case(target: Target, operation: APIOperation) -> Case:
     case = draw(operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE),
                 target.options.seed)
     case.path_parameters = fixed_parameters(target, case.path_parameters)

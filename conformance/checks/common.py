@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import hypothesis
 import jsonschema_rs
@@ -12,6 +13,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import RuleBasedStateMachine, get_state_machine_test
+from schemathesis import APIOperation, BaseSchema, Case, CheckFunction, Response
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -21,10 +23,16 @@ from schemathesis.checks import (
 )
 from schemathesis.core import NotSet
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Ok
+from schemathesis.transport.serialization import Binary
 
 import contracts
 from conformance.findings import Results
 from conformance.target import Target, TargetError
+
+__all__ = ["HTTP_LAYER_REFUSALS", "REFUSED", "REJECTION_STATUSES", "RESPONSE_CHECKS", "SUCCESSES",
+           "body_of", "breaks_contract", "fixed_parameters", "judge", "load_schema",
+           "operations_by_id", "run_machine", "send"]
 
 RESPONSE_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
                    response_headers_conformance, response_schema_conformance]
@@ -34,7 +42,8 @@ SUCCESSES = "documented successes"
 REJECTION_STATUSES = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422"]
 
 
-def load_schema(target: Target) -> Any:
+def load_schema(target: Target) -> BaseSchema:
+    """The contract as schemathesis sees it, its rejection checks set to this suite's rules."""
     config = schemathesis.Config.from_dict({"checks": {
         "negative_data_rejection": {"expected-statuses": REJECTION_STATUSES},
         "positive_data_acceptance": {"expected-statuses": ["2XX"]},
@@ -52,11 +61,12 @@ def run_machine(machine: type[RuleBasedStateMachine], runs: int, steps: int, see
     hypothesis.seed(seed)(test)()
 
 
-def operations_by_id(schema: Any) -> dict[str, Any]:
+def operations_by_id(schema: BaseSchema) -> dict[str, APIOperation]:
+    """operationId -> schemathesis operation."""
     found = {}
     for result in schema.get_all_operations():
-        operation = result.ok()
-        if operation is not None:
+        if isinstance(result, Ok):
+            operation = result.ok()
             found[operation.definition.raw["operationId"]] = operation
     return found
 
@@ -70,7 +80,7 @@ def fixed_parameters(target: Target, path_parameters: dict[str, Any] | None) -> 
     return values
 
 
-def send(target: Target, case: Any, headers: dict[str, str]) -> requests.Response | None:
+def send(target: Target, case: Case, headers: dict[str, str]) -> Response | None:
     """Send a case; None when the generated input is something HTTP cannot carry."""
     try:
         response = case.call(base_url=target.base_url, session=target.session, headers=headers,
@@ -84,9 +94,9 @@ def send(target: Target, case: Any, headers: dict[str, str]) -> requests.Respons
     return response
 
 
-def judge(target: Target, results: Results, check: str, case: Any,
-          response: requests.Response, headers: dict[str, str],
-          checks: list[Any] | None = None) -> bool:
+def judge(target: Target, results: Results, check: str, case: Case,
+          response: Response | requests.Response, headers: dict[str, str],
+          checks: list[CheckFunction] | None = None) -> bool:
     """Record whether one response keeps the contract; False if it broke it."""
     if response.status_code in (401, 403) and headers:
         results.did(check, REFUSED)
@@ -106,7 +116,7 @@ def judge(target: Target, results: Results, check: str, case: Any,
     return True
 
 
-def body_of(case: Any) -> Any:
+def body_of(case: Case) -> Any:
     """The request body as runtime expressions see it (multipart: the non-file fields)."""
     body = case.body
     if isinstance(body, NotSet):
@@ -117,17 +127,23 @@ def body_of(case: Any) -> Any:
     return body
 
 
-def breaks_contract(target: Target, case: Any) -> bool:
-    """Whether the request a case sends is really invalid.
+def breaks_contract(target: Target, case: Case, response: Response | None = None) -> bool:
+    """Whether the request a case sent is really invalid, judged from the wire when the
+    response is given (its query string as sent).
 
     A negative case can be invalid only in ways that do not reach the wire as such: a removed
     security header that the run's credentials put back, an unknown extra query parameter (which
-    APIs ignore), or a value whose URL form is valid ("true" for a boolean). Judging those as
-    invalid would report conforming servers.
+    APIs ignore), a value whose URL form is valid ("true" for a boolean), or a nested object that
+    flattens into valid query text. Judging those as invalid would report conforming servers.
     """
     raw = target.operations()[case.operation.definition.raw["operationId"]][2]
     declared = {(p["in"], p["name"]): p for p in raw.get("parameters", [])}
-    sent = {"path": case.path_parameters or {}, "query": case.query or {},
+    query: dict[str, Any] = dict(case.query or {})
+    if response is not None and response.request.url:
+        sent_query = parse_qs(urlsplit(response.request.url).query, keep_blank_values=True)
+        query = {name: values[0] if len(values) == 1 else values
+                 for name, values in sent_query.items()}
+    sent = {"path": case.path_parameters or {}, "query": query,
             "header": {k.lower(): v for k, v in (case.headers or {}).items()}}
     for (location, name), parameter in declared.items():
         values = sent.get(location)
@@ -139,7 +155,12 @@ def breaks_contract(target: Target, case: Any) -> bool:
                 return True
             continue
         schema = parameter.get("schema", {})
-        if not _valid(schema, _as_sent(values[key], schema)):
+        value = values[key]
+        if isinstance(value, list | tuple) and schema.get("type") != "array":
+            # A scalar sent several times: servers read the first or the last; valid if any is.
+            if not any(_valid(schema, _as_sent(item, schema)) for item in value):
+                return True
+        elif not _valid(schema, _as_sent(value, schema)):
             return True
     content = raw.get("requestBody", {}).get("content", {})
     body = case.body
@@ -148,7 +169,20 @@ def breaks_contract(target: Target, case: Any) -> bool:
     media = content.get(case.media_type or "application/json")
     if media is None:
         return True
+    if case.media_type == "multipart/form-data":
+        body = _as_text_form(body)
     return not _valid(media.get("schema", {}), body)
+
+
+def _as_text_form(value: Any) -> Any:
+    """A multipart body as its schema sees it: uploaded bytes count as the (binary) string."""
+    if isinstance(value, bytes | Binary):
+        return ""
+    if isinstance(value, dict):
+        return {key: _as_text_form(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_text_form(item) for item in value]
+    return value
 
 
 def _valid(schema: dict[str, Any], value: Any) -> bool:

@@ -7,12 +7,14 @@ of false positive this avoids are listed in docs/false-positives.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import hypothesis
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from schemathesis import APIOperation, Case, CheckFunction, Response
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from conformance.checks.common import (
@@ -24,9 +26,12 @@ from conformance.checks.common import (
     operations_by_id,
     send,
 )
+from conformance.checks.defects import run_defects, valid_base
 from conformance.findings import Results
 from conformance.profiles import Profile
 from conformance.target import Target
+
+__all__ = ["REJECTED", "draw", "request_examples", "run_examples", "run_generated"]
 
 REJECTED = "invalid requests rejected"
 
@@ -52,7 +57,7 @@ def run_examples(target: Target, results: Results, profile: Profile) -> None:
                 results.did("examples", "examples answered")
 
 
-def request_examples(target: Target, operation: Any) -> list[tuple[str, Any]]:
+def request_examples(target: Target, operation: APIOperation) -> list[tuple[str, Any]]:
     """(media type, value) of every request body example, wherever the contract puts it: the
     media type's `example` or `examples`, or the body schema's `example` or `examples`, with
     every `$ref` on the way resolved."""
@@ -79,6 +84,12 @@ def run_generated(target: Target, results: Results, profile: Profile, mode: str)
     count = profile.negative_per_operation if negative else profile.examples_per_operation
     for operation in operations_by_id(schema).values():
         raw = operation.definition.raw
+        if negative:
+            examples = request_examples(target, operation)
+            positive = schemathesis.GenerationMode.POSITIVE
+            drawn = draw(operation.as_strategy(generation_mode=positive), target.options.seed)
+            run_defects(target, results, mode, operation,
+                        valid_base(target, operation, examples[0] if examples else None, drawn))
         if negative and "multipart/form-data" in raw.get("requestBody", {}).get("content", {}):
             results.skipped(mode, operation.label, "multipart bodies: an invalid array of files is "
                             "sent byte-identical to a valid one (false positive)")
@@ -91,29 +102,36 @@ def run_generated(target: Target, results: Results, profile: Profile, mode: str)
             results.skipped(mode, operation.label, f"no input could be generated: {error}")
 
 
-def _explorer(target: Target, results: Results, mode: str, operation: Any, strategy: Any,
-              checks: list[Any], count: int, negative: bool) -> Any:
+def _explorer(target: Target, results: Results, mode: str, operation: APIOperation,
+              strategy: st.SearchStrategy[Case], checks: list[CheckFunction], count: int,
+              negative: bool) -> Callable[[], None]:
     @hypothesis.seed(target.options.seed)
     @settings(max_examples=count, deadline=None, database=None,
               phases=[Phase.explicit, Phase.generate],
               suppress_health_check=list(HealthCheck))
     @given(case=strategy)
-    def explore(case: Any) -> None:
+    def explore(case: Case) -> None:
+        """One generated case, judged by what it really sends."""
         if not negative:
             case.path_parameters = fixed_parameters(target, case.path_parameters)
             _call_and_judge(target, results, mode, operation, case, checks)
-        elif breaks_contract(target, case):
-            response = _call_and_judge(target, results, mode, operation, case, checks)
-            if response is not None and 400 <= response.status_code < 500:
+            return
+        headers = target.auth_headers(operation.definition.raw)
+        response = send(target, case, headers)
+        if response is None:
+            results.skipped(mode, operation.label, "generated input that HTTP cannot carry")
+        elif breaks_contract(target, case, response):
+            judge(target, results, mode, case, response, headers, checks)
+            if 400 <= response.status_code < 500:
                 results.did(mode, REJECTED)
         else:
-            _call_and_judge(target, results, mode, operation, case, RESPONSE_CHECKS)
+            judge(target, results, mode, case, response, headers, RESPONSE_CHECKS)
 
     return explore
 
 
-def _call_and_judge(target: Target, results: Results, check: str, operation: Any, case: Any,
-                    checks: list[Any]) -> Any:
+def _call_and_judge(target: Target, results: Results, check: str, operation: APIOperation,
+                    case: Case, checks: list[CheckFunction]) -> Response | None:
     headers = target.auth_headers(operation.definition.raw)
     response = send(target, case, headers)
     if response is None:
@@ -123,18 +141,20 @@ def _call_and_judge(target: Target, results: Results, check: str, operation: Any
     return response
 
 
-def _all_ids_known(target: Target, operation: Any) -> bool:
+def _all_ids_known(target: Target, operation: APIOperation) -> bool:
     return all(p.name in target.parameters for p in operation.path_parameters)
 
 
-def draw(strategy: Any, seed: int) -> Any:
-    drawn: list[Any] = []
+def draw(strategy: st.SearchStrategy[Case], seed: int) -> Case:
+    """One case from a strategy, the same for the same seed (a finding must replay)."""
+    drawn: list[Case] = []
 
     @hypothesis.seed(seed)
     @settings(max_examples=1, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
     @given(st.data())
-    def pick(data: Any) -> None:
+    def pick(data: st.DataObject) -> None:
+        """Draw once, inside hypothesis, so that its seed applies."""
         drawn.append(data.draw(strategy))
 
     pick()

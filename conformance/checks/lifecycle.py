@@ -18,6 +18,7 @@ import requests
 import schemathesis
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+from schemathesis import APIOperation, Case, Response
 
 import contracts
 from conformance.checks.common import (
@@ -35,6 +36,8 @@ from conformance.profiles import Profile
 from conformance.target import Target, json_or_none
 from contracts import pointers
 from contracts.extensions import Lifecycle
+
+__all__ = ["Tracked", "json_copy", "run_lifecycles"]
 
 CHECK = "lifecycle"
 BACKOFF_START, BACKOFF_FACTOR, BACKOFF_CAP = 5.0, 1.5, 30.0  # the vendors' documented polling
@@ -54,6 +57,7 @@ class Tracked:
 
 
 def run_lifecycles(target: Target, results: Results, profile: Profile) -> None:
+    """One state machine per `x-lifecycles` entry, on a real parent where one is needed."""
     operations = operations_by_id(load_schema(target))
     for lifecycle in target.extensions.lifecycles.values():
         target.parameters.update(parent_ids(target, operations[lifecycle.create], operations))
@@ -63,7 +67,7 @@ def run_lifecycles(target: Target, results: Results, profile: Profile) -> None:
 
 
 def _machine(target: Target, results: Results, lifecycle: Lifecycle,
-             operations: dict[str, Any]) -> type[RuleBasedStateMachine]:
+             operations: dict[str, APIOperation]) -> type[RuleBasedStateMachine]:
     create_op = operations[lifecycle.create]
     poll_op = operations[lifecycle.poll]
     label = create_op.label
@@ -74,20 +78,23 @@ def _machine(target: Target, results: Results, lifecycle: Lifecycle,
     sync_ops = [operations[op] for op in lifecycle.synchronous]
 
     class LifecycleMachine(RuleBasedStateMachine):
+        """Runs created and polled in any interleaving, each observation held to the rules."""
+
         def __init__(self) -> None:
             super().__init__()
             self.runs: list[Tracked] = []
 
         @initialize(case=creates, outcome=outcomes)
-        def first_run(self, case: Any, outcome: str | None) -> None:
+        def first_run(self, case: Case, outcome: str | None) -> None:
             """Every sequence starts with a run, whichever rules it goes on to use."""
             self._create(case, outcome)
 
         @rule(case=creates, outcome=outcomes)
-        def create(self, case: Any, outcome: str | None) -> None:
+        def create(self, case: Case, outcome: str | None) -> None:
+            """Another run, so that several are in flight at once."""
             self._create(case, outcome)
 
-        def _create(self, case: Any, outcome: str | None) -> None:
+        def _create(self, case: Case, outcome: str | None) -> None:
             case.path_parameters = fixed_parameters(target, case.path_parameters)
             headers = dict(target.auth_headers(create_op.definition.raw))
             if outcome:
@@ -119,11 +126,13 @@ def _machine(target: Target, results: Results, lifecycle: Lifecycle,
         @precondition(lambda self: self.runs)
         @rule(index=st.integers(min_value=0))
         def poll(self, index: int) -> None:
+            """Poll at once, as an impatient client would."""
             self._poll(self.runs[index % len(self.runs)])
 
         @precondition(lambda self: self.runs)
         @rule(index=st.integers(min_value=0))
         def wait_and_poll(self, index: int) -> None:
+            """Poll after the documented backoff, so that runs move on."""
             run = self.runs[index % len(self.runs)]
             if run.seen[-1] not in lifecycle.terminal:
                 target.wait(run.interval)
@@ -133,6 +142,7 @@ def _machine(target: Target, results: Results, lifecycle: Lifecycle,
         @precondition(lambda self: self.runs)
         @rule(index=st.integers(min_value=0))
         def poll_unknown(self, index: int) -> None:
+            """An id never created must get the documented error."""
             run = self.runs[index % len(self.runs)]
             unknown = _poll_path(poll_op, link, run.request,
                                  _with(run.created_body, lifecycle.id.create, uuid.uuid4().hex))
@@ -150,6 +160,7 @@ def _machine(target: Target, results: Results, lifecycle: Lifecycle,
         @precondition(lambda self: self.runs and target.options.other_token is not None)
         @rule(index=st.integers(min_value=0))
         def poll_as_another_tenant(self, index: int) -> None:
+            """Another tenant must not read this run."""
             run = self.runs[index % len(self.runs)]
             headers = target.auth_headers(poll_op.definition.raw, tenant="other")
             response = target.request("GET", run.path, headers=headers)
@@ -158,7 +169,8 @@ def _machine(target: Target, results: Results, lifecycle: Lifecycle,
                                "another tenant's token read this run", target.exchange(response))
 
         @rule(data=st.data())
-        def run_synchronously(self, data: Any) -> None:
+        def run_synchronously(self, data: st.DataObject) -> None:
+            """Synchronous operations answer in a terminal state."""
             for sync_op in sync_ops:
                 case = data.draw(sync_op.as_strategy(
                     generation_mode=schemathesis.GenerationMode.POSITIVE))
@@ -231,7 +243,7 @@ def _machine(target: Target, results: Results, lifecycle: Lifecycle,
 
 def _observe(target: Target, results: Results, lifecycle: Lifecycle, label: str,
              before: str | None, status: Any, body: Any, request: dict[str, Any],
-             response: requests.Response) -> None:
+             response: Response | requests.Response) -> None:
     """Hold one observed state of a run to the lifecycle's rules."""
     evidence = target.exchange(response)
     if status not in lifecycle.states:
@@ -274,7 +286,7 @@ def _observe(target: Target, results: Results, lifecycle: Lifecycle, label: str,
     results.passed(CHECK, label)
 
 
-def _authorized(target: Target, method: str, path: str, operation: Any
+def _authorized(target: Target, method: str, path: str, operation: APIOperation
                 ) -> requests.Response | None:
     """A request with fresh credentials if a token expired while the run went on."""
     response = target.request(method, path, headers=target.auth_headers(operation.definition.raw))
@@ -285,7 +297,8 @@ def _authorized(target: Target, method: str, path: str, operation: Any
     return response
 
 
-def _poll_path(poll_op: Any, link: dict[str, str], request: dict[str, Any], body: Any) -> str:
+def _poll_path(poll_op: APIOperation, link: dict[str, str], request: dict[str, Any],
+               body: Any) -> str:
     path = poll_op.path
     for name, expression in link.items():
         value = pointers.evaluate(expression, request, body)
@@ -293,7 +306,7 @@ def _poll_path(poll_op: Any, link: dict[str, str], request: dict[str, Any], body
     return path
 
 
-def _path_params(poll_op: Any, path: str) -> dict[str, str]:
+def _path_params(poll_op: APIOperation, path: str) -> dict[str, str]:
     template = poll_op.path.strip("/").split("/")
     actual = path.strip("/").split("/")
     return {part[1:-1]: requests.utils.unquote(value) for part, value in zip(template, actual,
@@ -308,6 +321,7 @@ def _with(body: Any, pointer: str, value: Any) -> Any:
 
 
 def json_copy(value: Any) -> Any:
+    """A deep copy through JSON: what a body can hold, nothing else."""
     return json.loads(json.dumps(value))
 
 

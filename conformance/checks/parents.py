@@ -7,21 +7,26 @@ from __future__ import annotations
 from typing import Any
 
 import schemathesis
+from schemathesis import APIOperation
 
 from conformance.checks.common import fixed_parameters, send
 from conformance.checks.generated import draw
 from conformance.target import Target, json_or_none
 from contracts import pointers
 
+__all__ = ["parent_ids"]
 
-def parent_ids(target: Target, operation: Any, operations: dict[str, Any]) -> dict[str, str]:
+
+def parent_ids(target: Target, operation: APIOperation, operations: dict[str, APIOperation],
+               fields: dict[str, Any] | None = None) -> dict[str, str]:
     """Ids for the path parameters of `operation` that name a creatable resource it lies below,
-    unless the run pinned them; an empty dict where none applies or creation failed."""
+    unless the user pinned them (`--param`); an empty dict where none applies or creation failed.
+    `fields` are set in the create request's body (e.g. an upload's bytes, to recognise it)."""
     created: dict[str, str] = {}
     for resource in target.extensions.resources.items.values():
         parameter = resource.id.parameter
         if not (resource.read and resource.create and parameter) or \
-                parameter in target.parameters:
+                parameter in target.options.parameters:
             continue
         item_path = operations[resource.read].path
         if not operation.path.startswith(item_path + "/"):
@@ -30,6 +35,8 @@ def parent_ids(target: Target, operation: Any, operations: dict[str, Any]) -> di
         case = draw(create.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE),
                     target.options.seed)
         case.path_parameters = fixed_parameters(target, case.path_parameters)
+        if fields and isinstance(case.body, dict):
+            case.body = {**case.body, **fields}
         response = send(target, case, target.auth_headers(create.definition.raw))
         if response is None or not 200 <= response.status_code < 300:
             continue

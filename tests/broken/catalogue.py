@@ -11,6 +11,9 @@ from typing import Any
 from werkzeug.datastructures import Headers
 
 from tests.broken.breakages import Breakage, Call, Handler, Reply
+from tests.broken.hypermedia import HYPERMEDIA
+from tests.broken.lenient import LENIENT
+from tests.broken.listings import LISTINGS
 from tests.broken.manners import MANNERS
 
 Edit = Callable[[Any, Call], Any]
@@ -337,4 +340,7 @@ CATALOGUE = [
              "an execution seen `failed` answers `completed` on the next poll",
              edit_json("GET", FUTURITY_POLL, _failed_becomes_completed)),
     *MANNERS,
+    *LISTINGS,
+    *LENIENT,
+    *HYPERMEDIA,
 ]

@@ -7,24 +7,26 @@ from __future__ import annotations
 import time
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from conformance.cli import main
 from conformance.runner import run
-from conformance.transport import parse_rate, retry_after_seconds
+from conformance.transport import BACKOFF, Transport, parse_rate, retry_after_seconds
 from tests.broken.breakages import Breakage
 from tests.broken.manners import rate_limited
 from tests.broken.serve import options, serve
 
 
-@pytest.mark.parametrize(("vendor", "retry_after"), [("further", "1"), ("phinite", "0")])
-def test_the_lifecycle_survives_a_429_on_every_fifth_request(vendor, retry_after):
+@pytest.mark.parametrize(("vendor", "retry_after", "checks"), [
+    ("further", "1", ["lifecycle"]), ("phinite", "0", [])])
+def test_the_lifecycle_survives_a_429_on_every_fifth_request(vendor, retry_after, checks):
     """Further documents its 429; Phinite does not, but a 429 with Retry-After is still a wait
-    the server asked for."""
+    the server asked for (and there every family runs behind the limiter)."""
     limiter = Breakage("every-fifth-429", vendor, "none", "a documented rate limit",
                        rate_limited(vendor, every=5, retry_after=retry_after))
     with serve(limiter) as root:
-        results = run(options(vendor, root, profile="quick", checks=["lifecycle"]))
+        results = run(options(vendor, root, profile="quick", checks=checks))
     assert results.ok, [f.rule for f in results.findings] + list(results.not_exercised.values())
     assert results.transport.retried >= 5, results.transport
     assert results.exercised["lifecycle"]["runs finished"] > 0
@@ -66,3 +68,24 @@ def test_a_bad_rate_is_a_usage_error(text):
                                                  ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0)])
 def test_retry_after_is_seconds_or_a_date(header, seconds):
     assert retry_after_seconds(header) == seconds
+
+
+def answer(status: int, retry_after: str | None = None) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    if retry_after is not None:
+        response.headers["Retry-After"] = retry_after
+    return response
+
+
+@pytest.mark.parametrize(("status", "retry_after", "documented", "wait"), [
+    (429, "2", False, 2.0),       # asked: wait as asked, documented or not
+    (503, None, True, BACKOFF[0]),  # documented, no Retry-After: back off
+    (503, None, False, None),     # neither asked nor documented: an answer to judge
+    (500, "1", True, None),       # not a transient status
+])
+def test_only_a_wait_the_server_asks_for_or_documents_is_retried(status, retry_after,
+                                                                 documented, wait):
+    transport = Transport(documented=lambda method, url, code: documented)
+    request = requests.Request("GET", "http://127.0.0.1:9/x").prepare()
+    assert transport.asked_wait(request, answer(status, retry_after), 0) == wait
