@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 import contracts
 from mockserver.config import MockConfig
+from mockserver.proxy.cli import proxy
 from mockserver.web.server import DEFAULT_THREADS, DEFAULT_WORKERS
 
 __all__ = ["build_config", "list_contracts", "main", "serve"]
@@ -72,6 +73,9 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
 
     server.run(lambda: create_app(config), host=host, port=port, workers=workers,
                     threads=threads)
+
+
+main.add_command(proxy)
 
 
 @main.command("contracts")

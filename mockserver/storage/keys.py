@@ -7,6 +7,8 @@ __all__ = [
     "CONTROL",
     "DOWNLOADS",
     "FAULTS",
+    "PROXY_RUNS",
+    "REPLAYED",
     "RUNS",
     "SCENARIOS",
     "TOKENS",
@@ -34,3 +36,9 @@ def run_key(vendor: str, run_id: str) -> str:
 def records(vendor: str, resource: str) -> str:
     """The kind under which one vendor's records of one resource are stored."""
     return f"record:{vendor}:{resource}"
+
+
+PROXY_RUNS = "proxy-run"
+"""Runs the validation proxy has seen, keyed by `run_key`: last status and the create request."""
+REPLAYED = "replayed"
+"""How many of a recorded request's answers `serve --from-recording` has given, by request."""

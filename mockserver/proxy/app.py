@@ -1,0 +1,319 @@
+"""The proxy as a WSGI app: each vendor under the mock's mount prefix, forwarded to its upstream.
+
+A request is spooled (in memory up to 1 MB, on disk beyond), judged, and streamed on; the
+response is streamed back chunk by chunk while at most `judge_body_limit` bytes of it are kept
+for the verdict. The verdict is written to the journal before the response's last chunk is
+sent, so a client that has read its answer finds the exchange in the journal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from typing import IO, TYPE_CHECKING, Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wrappers import Request
+from werkzeug.wsgi import get_input_stream
+
+from contracts import recording
+from mockserver.config import MockConfig
+from mockserver.engine.errors import error_body
+from mockserver.engine.journal import JournalEntry
+from mockserver.engine.pipeline import VendorPipeline
+from mockserver.engine.validation import Violation
+from mockserver.mock import Mock
+from mockserver.proxy.config import ProxyConfig
+from mockserver.proxy.recorder import HarWriter
+from mockserver.proxy.upstream import HOP_BY_HOP, Body, GatewayError, Upstream
+from mockserver.proxy.verdicts import (
+    Judged,
+    judge_request,
+    judge_response,
+    refusal,
+    watch_lifecycle,
+)
+from mockserver.web.control import PREFIX as CONTROL_PREFIX
+from mockserver.web.control import control_api
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+__all__ = ["ProxyApp", "create_proxy_app"]
+
+log = logging.getLogger("mockserver.proxy")
+
+SPOOL_IN_MEMORY = 1024 * 1024
+_NOT_RELAYED = HOP_BY_HOP | {"date", "server"}  # the proxy's own server stamps these
+
+
+class ProxyApp:
+    """WSGI app: vendor traffic to its upstream, judged; `/__mock__/journal` for the verdicts."""
+
+    def __init__(self, config: ProxyConfig, mock: Mock | None = None) -> None:
+        self.config = config
+        self.mock = mock or Mock(MockConfig(contracts=[r.contract for r in config.routes],
+                                            store=config.store))
+        self.routes: list[tuple[str, VendorPipeline, Upstream]] = []
+        for route in config.routes:
+            vendor = next(name for name, runtime in self.mock.vendors.items()
+                          if runtime.contract.name == route.contract)
+            self.routes.append((self.mock.mount_prefix(vendor), self.mock.vendors[vendor],
+                                Upstream(route.upstream, config.connect_timeout,
+                                         config.read_timeout)))
+        self.routes.sort(key=lambda item: len(item[0]), reverse=True)
+        self.recorder = HarWriter(config.record) if config.record else None
+        self.control = Flask("mockserver.proxy")
+        self.control.register_blueprint(control_api(self.mock))
+
+        @self.control.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH",
+                                                      "DELETE"])
+        def nowhere(path: str) -> tuple[Response, int]:
+            return jsonify(error=f"No vendor is proxied at /{path}",
+                           vendors={p.vendor.name: prefix for prefix, p, _ in self.routes}), 404
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
+                 ) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or "/"
+        if not path.startswith(CONTROL_PREFIX + "/"):
+            for prefix, pipeline, upstream in self.routes:
+                if path.startswith(prefix + "/") or path == prefix:
+                    return _Exchange(self, pipeline, upstream, prefix, environ).run(
+                        start_response)
+        return self.control(environ, start_response)
+
+
+def create_proxy_app(config: ProxyConfig) -> ProxyApp:
+    """The proxy as a WSGI app (each gunicorn worker builds its own)."""
+    return ProxyApp(config)
+
+
+class _Exchange:
+    """One request through the proxy, from the client's bytes to the journal entry."""
+
+    def __init__(self, app: ProxyApp, pipeline: VendorPipeline, upstream: Upstream, prefix: str,
+                 environ: WSGIEnvironment) -> None:
+        self.app = app
+        self.pipeline = pipeline
+        self.contract = pipeline.contract
+        self.upstream = upstream
+        self.environ = environ
+        self.started = time.perf_counter()
+        self.started_at = datetime.now(timezone.utc).isoformat()
+        self.spool: IO[bytes] = tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY)  # noqa: SIM115
+        self.size = _copy(get_input_stream(environ), self.spool)
+        inner = dict(environ)
+        inner.pop("HTTP_TRANSFER_ENCODING", None)
+        inner.update({"wsgi.input": self.spool, "CONTENT_LENGTH": str(self.size)})
+        self.spool.seek(0)
+        self.request = Request(inner)
+        self.path = self.request.path[len(prefix):]
+        self.query = environ.get("QUERY_STRING", "")
+        self.headers = [(name, value) for name, value in self.request.headers.items()
+                        if name.lower() not in HOP_BY_HOP and name.lower() != "content-length"]
+
+    def run(self, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            judged = judge_request(self.contract, self.pipeline.route, self.request, self.path)
+        except HTTPException as error:  # a body werkzeug cannot parse at all
+            judged = Judged(None, violations=[Violation(("body",), "value_error",
+                                                        str(error.description))])
+        self.judged = judged
+        if judged.violations and self.app.config.strict_client:
+            status, body = refusal(self.contract, judged)
+            return self._own_answer(start_response, status, body, refused=True)
+        self.spool.seek(0)
+        try:
+            response = self.upstream.send(self.request.method, self.path, self.query,
+                                          self.headers, Body(self.spool, self.size))
+        except GatewayError as error:
+            operation = judged.operation
+            error_format = operation.error_format if operation else \
+                self.contract.extensions.error_format
+            return self._own_answer(start_response, error.status,
+                                    error_body(error_format, error.status, str(error)),
+                                    fault=f"upstream {error.status}: {error}")
+        relayed = [(name, value) for name, value in response.raw.headers.items()
+                   if name.lower() not in _NOT_RELAYED]
+        start_response(f"{response.status_code} {response.reason or ''}".strip(), relayed)
+        return _Relay(self, response)
+
+    def _own_answer(self, start_response: StartResponse, status: int, body: Any, *,
+                    refused: bool = False, fault: str | None = None) -> Iterable[bytes]:
+        """The proxy answers itself: a strict-client refusal or a gateway error."""
+        data = json.dumps(body).encode()
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+        self.finish(status, HTTP_STATUS_CODES.get(status, ""), headers, data, refused=refused,
+                    fault=fault, judge=False)
+        start_response(f"{status} {HTTP_STATUS_CODES.get(status, '')}", headers)
+        return [data]
+
+    def finish(self, status: int, reason: str, headers: list[tuple[str, str]],
+               raw: bytes | None, *, refused: bool = False, fault: str | None = None,
+               judge: bool = True, stored: tuple[str, int] | None = None,
+               extra_problems: list[str] | None = None) -> None:
+        """Judge the answer, journal the verdict, log one line, and record the exchange."""
+        problems: list[str] = list(extra_problems or [])
+        if judge:
+            lowered = {name.lower(): value for name, value in headers}
+            found, body = judge_response(self.judged.operation, self.request.method, status,
+                                         lowered, raw)
+            problems += found + watch_lifecycle(self.app.mock.store, self.contract,
+                                                self.judged, status, body)
+        violations = [str(v) for v in self.judged.violations]
+        side = ("both" if violations and problems else "client" if violations
+                else "vendor" if problems else None)
+        elapsed = (time.perf_counter() - self.started) * 1000
+        operation = self.judged.operation
+        entry = JournalEntry(
+            time=self.app.mock.clock.now(), vendor=self.contract.vendor,
+            method=self.request.method, path=self.request.full_path.rstrip("?"),
+            operation=operation.id if operation else None, status=status,
+            verdict="violates" if side else "conforms", violations=violations,
+            response_problems=problems, fault=fault, prefer=self.request.headers.get("Prefer"),
+            duration_ms=round(elapsed, 3), side=side, source="proxy")
+        self.app.mock.store.append_journal(entry.model_dump_json())
+        verdict = "conforms" if side is None else \
+            f"VIOLATION by {side}: {'; '.join(violations + problems)}"
+        if refused:
+            verdict += " (refused: not forwarded)"
+        (log.warning if side or fault else log.info)(
+            '%s "%s %s" %s %.1fms %s%s', self.contract.vendor, self.request.method,
+            entry.path, status, elapsed, verdict, f" ({fault})" if fault else "")
+        if self.app.recorder is not None:
+            self._record(status, reason, headers, raw, elapsed, stored)
+        self.spool.close()
+
+    def _record(self, status: int, reason: str, headers: list[tuple[str, str]],
+                raw: bytes | None, elapsed: float, stored: tuple[str, int] | None) -> None:
+        recorder = self.app.recorder
+        assert recorder is not None
+        limit = self.app.config.record_body_limit
+        request_type = self.request.headers.get("Content-Type", "")
+        request_body = None
+        if self.size:
+            if self.size > limit:
+                request_body = {"mimeType": request_type,
+                                "_file": _store_spooled(recorder, self.spool)}
+            else:
+                self.spool.seek(0)
+                request_body = recording.body_field(
+                    recording.mask_body(self.spool.read(), request_type), request_type,
+                    recorder.directory, limit, request=True)
+        response_type = dict((k.lower(), v) for k, v in headers).get("content-type", "")
+        if stored is not None:
+            response_body: dict[str, Any] = {"mimeType": response_type, "_file": stored[0]}
+            size = stored[1]
+        else:
+            data = raw or b""
+            size = len(data)
+            response_body = recording.body_field(recording.mask_body(data, response_type),
+                                                 response_type, recorder.directory, limit)
+        try:
+            recorder.append(recording.entry(
+                started=self.started_at, elapsed_ms=elapsed, method=self.request.method,
+                url=self.upstream.base_url + self.path, query=self.query,
+                request_headers=list(self.request.headers.items()), request_body=request_body,
+                request_size=self.size, status=status, status_text=reason,
+                response_headers=headers, response_body=response_body, response_size=size,
+                vendor=self.contract.vendor, path=self.path))
+        except (OSError, ValueError) as error:
+            log.error("cannot record %s %s: %s", self.request.method, self.path, error)
+
+
+class _Relay:
+    """The upstream's body, chunk by chunk; one chunk ahead, so the exchange is finished
+    (judged, journaled, recorded) before the last chunk goes out."""
+
+    def __init__(self, exchange: _Exchange, response: Any) -> None:
+        self.exchange = exchange
+        self.response = response
+        self.headers = [(k, v) for k, v in response.raw.headers.items()]
+        config = exchange.app.config
+        self.limit = config.judge_body_limit
+        self.recording = exchange.app.recorder is not None
+        self.kept: bytearray | None = bytearray()
+        self.spill: IO[bytes] | None = None
+        self.hasher = hashlib.sha256()
+        self.size = 0
+        self.done = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunks = self.exchange.upstream.stream(self.response)
+        try:
+            previous = next(chunks, None)
+            while previous is not None:
+                following = next(chunks, None)
+                self._keep(previous)
+                if following is None:
+                    self._finish()
+                yield previous
+                previous = following
+            if not self.done:
+                self._finish()
+        except GatewayError as error:
+            self._finish([f"the upstream's body broke off after {self.size} bytes: {error}"])
+            raise
+
+    def _keep(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.recording:
+            self.hasher.update(chunk)
+        if self.kept is not None:
+            self.kept += chunk
+            if len(self.kept) > self.limit:
+                if self.recording:
+                    directory = self.exchange.app.config.record
+                    assert directory is not None
+                    (directory / recording.BODIES).mkdir(parents=True, exist_ok=True)
+                    self.spill = tempfile.NamedTemporaryFile(  # noqa: SIM115
+                        dir=directory / recording.BODIES, suffix=".part", delete=False)
+                    self.spill.write(self.kept)
+                self.kept = None
+        elif self.spill is not None:
+            self.spill.write(chunk)
+
+    def _finish(self, problems: list[str] | None = None) -> None:
+        if self.done:
+            return
+        self.done = True
+        stored = None
+        if self.spill is not None:
+            digest = self.hasher.hexdigest()
+            self.spill.close()
+            target = self.spill.name.rsplit("/", 1)[0] + "/" + digest
+            os.replace(self.spill.name, target)
+            stored = (f"{recording.BODIES}/{digest}", self.size)
+        self.exchange.finish(self.response.status_code, self.response.reason or "",
+                             self.headers, bytes(self.kept) if self.kept is not None else None,
+                             stored=stored, extra_problems=problems)
+
+    def close(self) -> None:
+        self.response.close()
+
+
+def _copy(source: Any, target: IO[bytes]) -> int:
+    size = 0
+    while chunk := source.read(64 * 1024):
+        target.write(chunk)
+        size += len(chunk)
+    return size
+
+
+def _store_spooled(recorder: HarWriter, spool: IO[bytes]) -> str:
+    hasher = hashlib.sha256()
+    spool.seek(0)
+    for chunk in iter(lambda: spool.read(64 * 1024), b""):
+        hasher.update(chunk)
+    digest = hasher.hexdigest()
+    spool.seek(0)
+    recording.store_body(recorder.directory, digest, iter(lambda: spool.read(64 * 1024), b""))
+    return f"{recording.BODIES}/{digest}"

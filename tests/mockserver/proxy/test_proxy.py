@@ -1,0 +1,193 @@
+"""The validation proxy in front of the mock and of deliberately broken servers: answers relayed
+unchanged, gateway errors in the vendor's format, and each broken rule blamed on the right side."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+
+import pytest
+import requests
+from werkzeug.test import Client
+
+from mockserver import LiveServer, Mock, MockConfig
+from mockserver.proxy import ProxyApp, ProxyConfig, Route
+from tests.broken.breakages import Breakage
+from tests.broken.catalogue import CATALOGUE, edit_json
+from tests.broken.serve import BASE_PATHS, serve
+from tests.mockserver.proxy.support import (
+    FLOWFLOW_TOKEN,
+    FLOWFLOW_WORKFLOW,
+    FURTHER,
+    PDF,
+    PHINITE_KEY,
+    closed_port,
+    flowflow_session,
+    further_session,
+    further_token,
+    proxy,
+)
+
+BROKEN = {breakage.name: breakage for breakage in CATALOGUE}
+
+
+@pytest.fixture
+def upstream() -> Iterator[tuple[Mock, LiveServer]]:
+    mock = Mock(MockConfig())
+    with LiveServer(mock) as live:
+        yield mock, live
+
+
+def test_a_clean_session_is_relayed_unchanged_and_conforms(upstream):
+    mock, live = upstream
+    with proxy({"further": live.base_url("further")}) as (base, app):
+        answers = further_session(base, polls=2, extra_polls=1)
+        direct = requests.get(answers[-1].url.replace(base, live.url), timeout=10,
+                              headers=answers[-1].request.headers)
+    assert [a.status_code for a in answers] == [202, 200, 200, 200]
+    assert answers[-1].content == direct.content
+    assert answers[-1].headers["Content-Type"] == direct.headers["Content-Type"]
+    entries = app.mock.journal()
+    assert len(entries) == 5  # token, trigger, three polls
+    assert {(e.verdict, e.side, e.source) for e in entries} == {("conforms", None, "proxy")}
+    assert len(mock.journal()) == 6  # the upstream saw them all, and the direct poll
+
+
+def test_the_proxy_answers_in_process_too(upstream):
+    _, live = upstream
+    app = ProxyApp(ProxyConfig(routes=[Route(contract="phinite",
+                                             upstream=live.base_url("phinite"))]))
+    answer = Client(app).post("/phinite/api/v1/ai/trigger/ws-1/tr-1/DEV", headers=PHINITE_KEY,
+                              json={"message": "hello"})
+    assert answer.status_code == 200 and answer.json["status"] == "completed"
+    assert [e.verdict for e in app.mock.journal()] == ["conforms"]
+    assert Client(app).get("/__mock__/journal").json[0]["source"] == "proxy"
+
+
+def test_an_unreachable_upstream_is_a_502_in_the_vendors_format():
+    with proxy({"further": f"http://127.0.0.1:{closed_port()}/further"}) as (base, app):
+        answer = requests.get(f"{base}{FURTHER}/workflow-builder/workflows/wf-1/executions/x",
+                              headers={"Authorization": "Bearer t"}, timeout=10)
+    assert answer.status_code == 502
+    assert "cannot be reached" in answer.json()["detail"]  # Further's {"detail": ...}
+    assert "Connection refused" in answer.json()["detail"]
+    entry = app.mock.journal()[-1]
+    assert entry.status == 502 and entry.fault.startswith("upstream 502")
+
+
+def test_a_slow_upstream_is_a_504_in_the_vendors_format(upstream):
+    _, live = upstream
+    with proxy({"flowflow": live.base_url("flowflow")}, read_timeout=0.3) as (base, _):
+        answer = requests.post(f"{base}/flowflow/api/v1/workflow/start/{FLOWFLOW_WORKFLOW}",
+                               json={"input": "hi"}, timeout=10,
+                               headers={**FLOWFLOW_TOKEN, "Prefer": "latency=1500"})
+    assert answer.status_code == 504
+    assert answer.json()["status"] == "ERROR" and "within 0.3s" in answer.json()["message"]
+
+
+def test_a_request_that_breaks_the_contract_is_blamed_on_the_client(upstream, caplog):
+    _, live = upstream
+    with proxy({"further": live.base_url("further")}) as (base, app), \
+            caplog.at_level(logging.INFO, "mockserver.proxy"):
+        headers = further_token(base)
+        no_files = requests.post(f"{base}{FURTHER}/workflow-builder/workflows/wf-1/executions",
+                                 headers=headers, timeout=10)
+        no_auth = requests.get(f"{base}{FURTHER}/workflow-builder/workflows/wf-1/executions/x",
+                               timeout=10)
+    assert no_files.status_code == 400 and no_auth.status_code == 401  # the upstream's answers
+    client = [e for e in app.mock.journal() if e.verdict == "violates"]
+    assert [e.side for e in client] == ["client", "client"]
+    assert client[0].violations == ["body: Field required"]
+    assert "Authorization" in client[1].violations[0] and not client[1].response_problems
+    assert re.search(r'"POST /further/.*/executions" 400 .* VIOLATION by client: body: Field',
+                     caplog.text)
+
+
+def test_strict_client_refusals_never_reach_the_upstream(upstream):
+    mock, live = upstream
+    with proxy({"further": live.base_url("further")}, strict_client=True) as (base, app):
+        headers = further_token(base)
+        refused = requests.post(f"{base}{FURTHER}/workflow-builder/workflows/wf-1/executions",
+                                headers=headers, data="not multipart", timeout=10)
+        allowed = requests.post(f"{base}{FURTHER}/workflow-builder/workflows/wf-1/executions",
+                                headers=headers, timeout=10,
+                                files=[("files", ("a.pdf", PDF, "application/pdf"))])
+    assert refused.status_code == 415  # as Further declares it
+    assert refused.json()["detail"].startswith("Invalid request: header.content-type")
+    assert allowed.status_code == 202
+    assert [e.operation for e in mock.journal()] == ["createAccessToken",
+                                                     "triggerWorkflowExecution"]
+    assert [e.status for e in mock.journal()] == [200, 202]
+    assert app.mock.journal()[1].side == "client"
+
+
+def test_an_upload_of_tens_of_megabytes_streams_through(upstream, tmp_path):
+    _, live = upstream
+    upload = b"%PDF-1.4\n" + bytes(20 * 1024 * 1024)
+    with proxy({"further": live.base_url("further")}, record=tmp_path) as (base, app):
+        headers = further_token(base)
+        answer = requests.post(f"{base}{FURTHER}/workflow-builder/workflows/wf-1/executions",
+                               headers=headers, timeout=60,
+                               files=[("files", ("big.pdf", upload, "application/pdf"))])
+    assert answer.status_code == 202, answer.text
+    assert app.mock.journal()[-1].verdict == "conforms"
+    har = json.loads((tmp_path / "recording.har").read_text())
+    stored = har["log"]["entries"][-1]["request"]["postData"]["_file"]
+    assert (tmp_path / stored).stat().st_size > len(upload)
+
+
+# -- deliberately broken upstreams: the vendor's side ------------------------------------------
+
+STARTS = r"/api/v1/workflow/start/[^/]+"
+
+
+def _progress_of_another_run(body, call):
+    body["progress_api_url"] = body["progress_api_url"].rsplit("/", 1)[0] + "/not-this-run"
+
+
+PROGRESS_URL_WRONG = Breakage("flowflow-progress-url-wrong", "flowflow", "links",
+                              "the progress_api_url addresses another run",
+                              edit_json("POST", STARTS, _progress_of_another_run))
+
+VENDOR_CASES = [
+    (BROKEN["further-completed-regresses"], "further", r"terminal state 'completed' changed"),
+    (BROKEN["further-create-200"], "further", r"status 200 is not declared"),
+    (BROKEN["further-steps-while-running"], "further", r"/steps is present while 'running'"),
+    (BROKEN["further-id-changes"], "further", r"polled run .* but the body names"),
+    (BROKEN["further-status-renamed"], "further", r"'in_progress' is not a declared state"),
+    (BROKEN["further-external-id-not-echoed"], "further", r"/metadata/external_id is missing"),
+    (BROKEN["flowflow-text-plain"], "flowflow", r"content type 'text/plain.*' is not declared"),
+    (BROKEN["flowflow-results-while-pending"], "flowflow",
+     r"/workflow/run/results is present while 'PENDING'"),
+    (BROKEN["flowflow-finished-lowercase"], "flowflow", r"'finished' is not a declared state"),
+    (PROGRESS_URL_WRONG, "flowflow", r"/progress_api_url addresses workflow_run_id='not-this"),
+]
+
+
+@pytest.mark.parametrize(("breakage", "vendor", "rule"), VENDOR_CASES,
+                         ids=[case[0].name for case in VENDOR_CASES])
+def test_a_broken_vendor_is_blamed_for_the_rule_it_broke(breakage, vendor, rule):
+    with serve(breakage) as root, \
+            proxy({vendor: root + BASE_PATHS[vendor]}) as (base, app):
+        if vendor == "further":
+            further_session(base, polls=2, extra_polls=2,
+                            metadata=json.dumps({"external_id": "ext-1"}))
+        else:
+            flowflow_session(base, polls=3)
+    broken = [e for e in app.mock.journal() if e.verdict == "violates"]
+    assert broken, "no exchange was judged to break the contract"
+    assert {e.side for e in broken} == {"vendor"}
+    problems = [p for e in broken for p in e.response_problems]
+    assert any(re.search(rule, p) for p in problems), problems
+
+
+def test_a_broken_error_body_for_a_broken_request_is_blamed_on_both():
+    with serve(BROKEN["phinite-422-detail-string"]) as root, \
+            proxy({"phinite": root + BASE_PATHS["phinite"]}) as (base, app):
+        requests.post(f"{base}/phinite/api/v1/ai/trigger/ws-1/tr-1/DEV", headers=PHINITE_KEY,
+                      json=["not", "an", "object"], timeout=10)
+    entry = app.mock.journal()[-1]
+    assert entry.side == "both" and entry.status == 422
+    assert entry.violations and any("detail" in p for p in entry.response_problems)
