@@ -44,7 +44,8 @@ BODIES = "bodies"
 MASK = "<masked>"
 _SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key",
                    "api-key"}
-_SECRET_NAME = re.compile(r"secret|token|password|api_?key|credential", re.IGNORECASE)
+_SECRET_NAME = re.compile(r"secret|password|passwd|api_?key|credential|signature|(^|[_-])token$",
+                          re.IGNORECASE)
 
 
 class RecordingError(Exception):

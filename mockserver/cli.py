@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 import contracts
+from contracts import recording
 from mockserver.config import MockConfig
 from mockserver.proxy.cli import proxy
 from mockserver.web.server import DEFAULT_THREADS, DEFAULT_WORKERS
@@ -40,17 +41,25 @@ def main() -> None:
 @click.option("--polls", type=int, help="Runs finish after this many polls instead of time.")
 @click.option("--fault-rate", type=float, help="Share of requests that get an injected fault.")
 @click.option("--failure-rate", type=float, help="Share of runs that end in failure.")
+@click.option("--from-recording", type=click.Path(path_type=Path),
+              help="Answer requests a recording (`mockserver proxy --record`) holds with the "
+              "recorded answers first.")
 def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | None,
           store: str | None, config_file: Path | None, workers: int, threads: int,
-          polls: int | None, fault_rate: float | None, failure_rate: float | None) -> None:
+          polls: int | None, fault_rate: float | None, failure_rate: float | None,
+          from_recording: Path | None) -> None:
     """Serve CONTRACT(s) — names (see `mockserver contracts`) or paths; all by default."""
     try:
         config = build_config(config_file, contract_names, seed, store, polls, fault_rate,
                               failure_rate)
+        if from_recording is not None:
+            config = config.model_copy(update={"recording": from_recording})
+            recording.read(from_recording)  # refuse an unreadable recording before starting
         from mockserver.mock import Mock
 
         mock = Mock(config.model_copy(update={"store": "memory"}))  # workers open the real store
-    except (ValidationError, LookupError, OSError, yaml.YAMLError) as error:
+    except (ValidationError, LookupError, OSError, yaml.YAMLError,
+            recording.RecordingError) as error:
         raise click.UsageError(str(error)) from error
     if config.store == "memory" and workers > 1:
         click.echo("note: the in-memory store is per process; using 1 worker", err=True)

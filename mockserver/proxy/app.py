@@ -30,17 +30,17 @@ from mockserver.engine.errors import error_body
 from mockserver.engine.journal import JournalEntry
 from mockserver.engine.pipeline import VendorPipeline
 from mockserver.engine.validation import Violation
-from mockserver.mock import Mock
-from mockserver.proxy.config import ProxyConfig
-from mockserver.proxy.recorder import HarWriter
-from mockserver.proxy.upstream import HOP_BY_HOP, Body, GatewayError, Upstream
-from mockserver.proxy.verdicts import (
+from mockserver.engine.verdicts import (
     Judged,
     judge_request,
     judge_response,
     refusal,
     watch_lifecycle,
 )
+from mockserver.mock import Mock
+from mockserver.proxy.config import ProxyConfig
+from mockserver.proxy.recorder import HarWriter
+from mockserver.proxy.upstream import HOP_BY_HOP, Body, GatewayError, Upstream
 from mockserver.web.control import PREFIX as CONTROL_PREFIX
 from mockserver.web.control import control_api
 

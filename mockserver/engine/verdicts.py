@@ -1,5 +1,6 @@
-"""The contract's verdict on one exchange: the request is the client's side, the response and
-the run's lifecycle across exchanges are the vendor's.
+"""The contract's verdict on an exchange seen from outside (the validation proxy, answers from a
+recording): the request is the client's side, the response and the run's lifecycle across
+exchanges are the vendor's.
 
 The request is judged by the mock's own request validation and the response by its strict
 response check, so the proxy and the mock can never disagree on a rule.
