@@ -178,8 +178,9 @@ def _polled(store: Store, contract: Contract, lifecycle: Lifecycle, judged: Judg
     problems += invariants.state_problems(lifecycle, before, state, body)
     if seen is not None:
         problems += invariants.echo_problems(lifecycle, seen["request"], body)
-    if state in lifecycle.states and not (before in lifecycle.terminal and state != before):
-        store.put(keys.PROXY_RUNS, key, {"status": state,
+    moved = state != before and before not in lifecycle.terminal
+    if state in lifecycle.states and (seen is None or moved):  # a poll that sees no change
+        store.put(keys.PROXY_RUNS, key, {"status": state,  # writes nothing
                                          "request": seen["request"] if seen else {}})
     return problems
 

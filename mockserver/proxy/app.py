@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any
 
+import urllib3
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -40,7 +41,7 @@ from mockserver.engine.verdicts import (
 from mockserver.mock import Mock
 from mockserver.proxy.config import ProxyConfig
 from mockserver.proxy.recorder import HarWriter
-from mockserver.proxy.upstream import HOP_BY_HOP, Body, GatewayError, Upstream
+from mockserver.proxy.upstream import HOP_BY_HOP, GatewayError, Upstream
 from mockserver.web.control import PREFIX as CONTROL_PREFIX
 from mockserver.web.control import control_api
 
@@ -133,7 +134,7 @@ class _Exchange:
         self.spool.seek(0)
         try:
             response = self.upstream.send(self.request.method, self.path, self.query,
-                                          self.headers, Body(self.spool, self.size))
+                                          self.headers, self.spool, self.size)
         except GatewayError as error:
             operation = judged.operation
             error_format = operation.error_format if operation else \
@@ -141,9 +142,9 @@ class _Exchange:
             return self._own_answer(start_response, error.status,
                                     error_body(error_format, error.status, str(error)),
                                     fault=f"upstream {error.status}: {error}")
-        relayed = [(name, value) for name, value in response.raw.headers.items()
+        relayed = [(name, value) for name, value in response.headers.items()
                    if name.lower() not in _NOT_RELAYED]
-        start_response(f"{response.status_code} {response.reason or ''}".strip(), relayed)
+        start_response(f"{response.status} {response.reason or ''}".strip(), relayed)
         return _Relay(self, response)
 
     def _own_answer(self, start_response: StartResponse, status: int, body: Any, *,
@@ -233,10 +234,10 @@ class _Relay:
     """The upstream's body, chunk by chunk; one chunk ahead, so the exchange is finished
     (judged, journaled, recorded) before the last chunk goes out."""
 
-    def __init__(self, exchange: _Exchange, response: Any) -> None:
+    def __init__(self, exchange: _Exchange, response: urllib3.BaseHTTPResponse) -> None:
         self.exchange = exchange
         self.response = response
-        self.headers = [(k, v) for k, v in response.raw.headers.items()]
+        self.headers = list(response.headers.items())
         config = exchange.app.config
         self.limit = config.judge_body_limit
         self.recording = exchange.app.recorder is not None
@@ -292,12 +293,16 @@ class _Relay:
             target = self.spill.name.rsplit("/", 1)[0] + "/" + digest
             os.replace(self.spill.name, target)
             stored = (f"{recording.BODIES}/{digest}", self.size)
-        self.exchange.finish(self.response.status_code, self.response.reason or "",
+        self.exchange.finish(self.response.status, self.response.reason or "",
                              self.headers, bytes(self.kept) if self.kept is not None else None,
                              stored=stored, extra_problems=problems)
 
     def close(self) -> None:
-        self.response.close()
+        if self.done:
+            self.response.release_conn()  # read to the end: the connection is reused
+        else:
+            self.response.drain_conn()
+            self.response.close()
 
 
 def _copy(source: Any, target: IO[bytes]) -> int:

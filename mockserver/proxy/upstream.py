@@ -1,20 +1,21 @@
 """Sending one request on to the upstream, body streamed both ways, with timeouts.
 
-`requests` is the client: a session per thread keeps connections alive without sharing one
-session between threads, and the raw response is relayed undecoded, so the client receives the
-upstream's bytes (compressed or not) exactly as sent.
+urllib3 (the transport under `requests`) is the client, used directly: its pool is thread-safe
+and keeps connections alive, and it has none of a browser-like session's habits a proxy must
+not have (a cookie jar shared by every client, environment proxies, default headers). The
+response body is relayed undecoded, so the client receives the upstream's bytes (compressed or
+not) exactly as sent.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import IO
 
-import requests
-from urllib3.exceptions import HTTPError as Urllib3Error
+import urllib3
+from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
 
-__all__ = ["HOP_BY_HOP", "Body", "GatewayError", "Upstream"]
+__all__ = ["HOP_BY_HOP", "GatewayError", "Upstream"]
 
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
                         "te", "trailer", "trailers", "transfer-encoding", "upgrade", "host"})
@@ -30,61 +31,46 @@ class GatewayError(Exception):
         self.status = status
 
 
-class Body:
-    """A request body read from a file in chunks, with its length known, so `requests` sends
-    a Content-Length and streams the file instead of loading it."""
-
-    def __init__(self, file: IO[bytes], length: int) -> None:
-        self.file = file
-        self.length = length
-
-    def __len__(self) -> int:
-        return self.length
-
-    def read(self, size: int = -1) -> bytes:
-        return self.file.read(size)
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(lambda: self.file.read(CHUNK), b"")
-
-
 class Upstream:
     """Where one contract's traffic really goes."""
 
     def __init__(self, base_url: str, connect_timeout: float, read_timeout: float) -> None:
         self.base_url = base_url.rstrip("/")
-        self.timeout = (connect_timeout, read_timeout)
-        self._local = threading.local()
-
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.headers.clear()  # pass the client's headers, not requests' defaults
-            session.trust_env = False  # never route through an environment proxy
-            self._local.session = session
-        return session
+        self.read_timeout = read_timeout
+        self._pool = urllib3.PoolManager(
+            maxsize=16, block=False, retries=False,
+            timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout))
 
     def send(self, method: str, path: str, query: str, headers: list[tuple[str, str]],
-             body: Body | None) -> requests.Response:
-        """The upstream's response with its body not yet read; raises GatewayError."""
+             body: IO[bytes], length: int) -> urllib3.BaseHTTPResponse:
+        """The upstream's response with its body not yet read; raises GatewayError. The body
+        is read from the file in blocks, never loaded whole."""
         url = self.base_url + path + (f"?{query}" if query else "")
+        sent = urllib3.HTTPHeaderDict()
+        for name, value in headers:
+            sent.add(name, value)
+        if length:
+            sent["Content-Length"] = str(length)
         try:
-            return self._session().request(
-                method, url, headers=dict(headers), data=body if body and len(body) else None,
-                stream=True, allow_redirects=False, timeout=self.timeout)
-        except requests.Timeout as error:
+            return self._pool.request(method, url, headers=sent,
+                                      body=body if length else None,
+                                      preload_content=False, decode_content=False,
+                                      redirect=False)
+        except NewConnectionError as error:  # a TimeoutError too, for urllib3's history
+            raise GatewayError(502, f"the upstream {self.base_url} cannot be reached: "
+                               f"{_reason(error)}") from None
+        except TimeoutError as error:
             raise GatewayError(504, f"the upstream {self.base_url} did not answer within "
-                               f"{self.timeout[1]:g}s: {_reason(error)}") from None
-        except (requests.RequestException, Urllib3Error) as error:
+                               f"{self.read_timeout:g}s: {_reason(error)}") from None
+        except (HTTPError, OSError) as error:
             raise GatewayError(502, f"the upstream {self.base_url} cannot be reached: "
                                f"{_reason(error)}") from None
 
-    def stream(self, response: requests.Response) -> Iterator[bytes]:
+    def stream(self, response: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
         """The response body as sent (not decompressed); raises GatewayError if it stalls."""
         try:
-            yield from response.raw.stream(CHUNK, decode_content=False)
-        except (requests.RequestException, Urllib3Error, OSError) as error:
+            yield from response.stream(CHUNK, decode_content=False)
+        except (HTTPError, OSError) as error:
             raise GatewayError(504, f"the upstream {self.base_url} stopped sending the body: "
                                f"{_reason(error)}") from None
 
