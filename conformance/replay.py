@@ -22,8 +22,9 @@ from werkzeug.formparser import parse_form_data
 
 import contracts
 from conformance.findings import Exchange, Results
-from contracts import invariants, pointers
-from contracts.extensions import Lifecycle
+from contracts import invariants
+from contracts.extensions import ErrorFormat, Lifecycle
+from contracts.observer import MemoryState, Observer, Seen
 from contracts.recording import Recorded, read
 
 __all__ = ["judge_recording"]
@@ -48,12 +49,13 @@ class _Judge:
     document: dict[str, Any] = field(init=False)
     operations: list[_Operation] = field(init=False)
     lifecycles: dict[str, list[tuple[str, Lifecycle]]] = field(init=False)
-    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.document = contracts.load(self.contract)
         extensions = contracts.extensions(self.contract)
         self.vendor = extensions.vendor.id
+        self.error_format = extensions.error_format
+        self.observer = Observer(self.document, extensions, MemoryState())
         self.operations = [_Operation(raw["operationId"], method, path, raw)
                            for method, path, raw in contracts.operations(self.document)]
         self.lifecycles = {}
@@ -86,15 +88,24 @@ class _Judge:
                                 f"{recorded.path or recorded.url}", evidence)
             return
         operation, path_params, _ = routed
-        request = self._request(operation, path_params, recorded, evidence)
+        request, broken = self._request(operation, path_params, recorded, evidence)
         body = self._response(operation, recorded, evidence)
-        if body is not None and 200 <= recorded.status < 300:
-            self._lifecycle(operation, path_params, request, body, evidence)
+        self._answered(operation, broken, recorded, body, evidence)
+        seen = Seen(operation.id, recorded.status, path_params, request, body,
+                    _header(recorded.request_headers, "authorization") or None)
+        families: dict[str, list[str]] = {family: [] for family in self._families(operation)}
+        for family, problem in self.observer.observe(seen):
+            families.setdefault(family, []).append(problem)
+        for family, problems in families.items():
+            for problem in problems:
+                self.results.failed(family, operation.label, _rule(problem), problem, evidence)
+            if not problems:
+                self.results.passed(family, operation.label)
 
     # -- the client's side -------------------------------------------------------------------
 
     def _request(self, operation: _Operation, path_params: dict[str, str],
-                 recorded: Recorded, evidence: Exchange) -> dict[str, Any]:
+                 recorded: Recorded, evidence: Exchange) -> tuple[dict[str, Any], bool]:
         problems: list[str] = []
         security = operation.raw.get("security", self.document.get("security", []))
         if any(requirement for requirement in security):
@@ -123,9 +134,36 @@ class _Judge:
                                 problem, evidence)
         if not problems:
             self.results.passed("request", operation.label)
-        return {"path": path_params, "query": query, "header": sent["header"], "body": body}
+        return {"path": path_params, "query": query, "header": sent["header"], "body": body}, \
+            bool(problems)
 
     # -- the vendor's side -------------------------------------------------------------------
+
+    def _families(self, operation: _Operation) -> list[str]:
+        """The cross-exchange families an operation's answers count toward."""
+        roles = self.lifecycles.get(operation.id, [])
+        families = ["lifecycle"] if roles else []
+        if any(role == "create" for role, _ in roles):
+            families.append("hypermedia")
+        return families
+
+    def _answered(self, operation: _Operation, broken: bool, recorded: Recorded, body: Any,
+                  evidence: Exchange) -> None:
+        """An error in the vendor's format; a request that breaks the contract refused with it,
+        never accepted nor answered with a crash."""
+        override = operation.raw.get("x-error-format")
+        error_format = ErrorFormat.model_validate(override) if override else self.error_format
+        problems = invariants.error_body_problems(error_format, recorded.status, body)
+        if broken:
+            if 200 <= recorded.status < 300:
+                problems.append(f"{operation.id} accepted ({recorded.status}) a request that "
+                                "breaks the contract")
+            elif recorded.status >= 500:
+                problems.append(f"{operation.id} answered {recorded.status} to a request that "
+                                "breaks the contract, not its documented error")
+        for problem in problems:
+            self.results.failed("response", operation.label, "errors keep the vendor's format "
+                                "and refuse bad requests", problem, evidence)
 
     def _response(self, operation: _Operation, recorded: Recorded, evidence: Exchange) -> Any:
         responses = operation.raw.get("responses", {})
@@ -166,59 +204,6 @@ class _Judge:
         if not problems:
             self.results.passed("response", label)
         return body
-
-    def _lifecycle(self, operation: _Operation, path_params: dict[str, str],
-                   request: dict[str, Any], body: Any, evidence: Exchange) -> None:
-        for role, lifecycle in self.lifecycles.get(operation.id, []):
-            link = contracts.link_parameters(self.document, lifecycle)
-            if role == "create":
-                problems, hypermedia = self._created(lifecycle, link, request, body)
-            elif role == "poll":
-                problems, hypermedia = self._polled(lifecycle, link, path_params, body), []
-            else:
-                state = pointers.get(body, lifecycle.status.poll, None)
-                problems, hypermedia = invariants.state_problems(lifecycle, None, state,
-                                                                 body), []
-            families = [("lifecycle", problems)] + ([("hypermedia", hypermedia)]
-                                                    if role == "create" else [])
-            for family, found in families:
-                for problem in found:
-                    self.results.failed(family, operation.label, _rule(problem), problem,
-                                        evidence)
-                if not found:
-                    self.results.passed(family, operation.label)
-
-    def _created(self, lifecycle: Lifecycle, link: dict[str, str], request: dict[str, Any],
-                 body: Any) -> tuple[list[str], list[str]]:
-        run_id = pointers.get(body, lifecycle.id.create, None)
-        state = pointers.get(body, lifecycle.status.create, None)
-        problems = [] if state in lifecycle.states else [
-            f"status {state!r} is not a declared state of {lifecycle.resource}"]
-        poll_path = next(o.path for o in self.operations if o.id == lifecycle.poll)
-        hypermedia = invariants.hypermedia_problems(poll_path, link, request, body)
-        if isinstance(run_id, str):
-            self.runs[run_id] = {"status": state, "request": request}
-        else:
-            problems.append(f"the create body carries no run id at {lifecycle.id.create}")
-        return problems, hypermedia
-
-    def _polled(self, lifecycle: Lifecycle, link: dict[str, str], path_params: dict[str, str],
-                body: Any) -> list[str]:
-        id_parameter = next((name for name, expression in link.items()
-                             if expression == f"$response.body#{lifecycle.id.create}"), None)
-        run_id = path_params.get(id_parameter or "") or pointers.get(body, lifecycle.id.poll,
-                                                                     None)
-        state = pointers.get(body, lifecycle.status.poll, None)
-        problems = invariants.id_problems(lifecycle, str(run_id), body) if id_parameter else []
-        seen = self.runs.get(str(run_id))
-        before = seen["status"] if seen else None
-        problems += invariants.state_problems(lifecycle, before, state, body)
-        if seen is not None:
-            problems += invariants.echo_problems(lifecycle, seen["request"], body)
-        if state in lifecycle.states and not (before in lifecycle.terminal and state != before):
-            self.runs[str(run_id)] = {"status": state,
-                                      "request": seen["request"] if seen else {}}
-        return problems
 
 
 def judge_recording(directory: Path, contract: str, seed: int = 0) -> Results:

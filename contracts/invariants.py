@@ -12,13 +12,15 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from contracts import pointers
-from contracts.extensions import Lifecycle
+from contracts.extensions import ErrorFormat, Lifecycle, Pagination
 
 __all__ = [
     "echo_problems",
+    "error_body_problems",
     "hypermedia_problems",
     "id_problems",
     "match_path",
+    "page_problems",
     "state_problems",
 ]
 
@@ -93,6 +95,66 @@ def hypermedia_problems(poll_path: str, link: dict[str, str], request: dict[str,
             if found[name] != str(expected):
                 problems.append(f"{where or '(body)'} addresses {name}={found[name]!r}, "
                                 f"but the body names {expected!r}")
+    return problems
+
+
+def error_body_problems(error_format: ErrorFormat, status: int, body: Any) -> list[str]:
+    """An error body in the vendor's `x-error-format`: the template's keys, its fixed values,
+    the code it documents for the status and a message it never varies. FastAPI-style
+    validation errors are left to the schema, and so is a body that is not JSON (None)."""
+    if status < 400 or body is None or (error_format.validation.style == "fastapi"
+                        and status == error_format.validation.status):
+        return []
+    fixed = error_format.messages.get(str(status))
+    return _template_problems(error_format.body, body, error_format.code_for(status), fixed,
+                              status, "")
+
+
+def _template_problems(template: Any, value: Any, code: str, fixed: str | None, status: int,
+                       where: str) -> list[str]:
+    if isinstance(template, dict):
+        if not isinstance(value, dict):
+            return [f"{where or '(body)'} is {_kind(value)}, the error format has an object"]
+        return [problem for key, inner in template.items()
+                for problem in (_template_problems(inner, value[key], code, fixed, status,
+                                                   f"{where}/{key}") if key in value
+                                else [f"{where}/{key} is missing from the error"])]
+    if not isinstance(template, str):
+        return [] if template == value else [f"{where} is {value!r}, not {template!r}"]
+    if template == "{code}" and code:
+        return [] if value == code else [
+            f"{where} is {value!r}; the error format's code for {status} is {code!r}"]
+    if template == "{message}" and fixed:
+        return [] if value == fixed else [
+            f"{where} is {value!r}; the vendor's message for {status} is {fixed!r}"]
+    if "{" in template:
+        return [] if isinstance(value, str) else [f"{where} is {_kind(value)}, not a string"]
+    return [] if value == template else [f"{where} is {value!r}, not {template!r}"]
+
+
+def _kind(value: Any) -> str:
+    names: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
+    return names.get(type(value), repr(value))
+
+
+def page_problems(pagination: Pagination, envelope: str, body: Any) -> list[str]:
+    """A list page's block agrees with itself: no more items than the limit, and `has_more`
+    exactly when items lie beyond this page."""
+    block = pointers.get(body, pagination.block, None)
+    items = pointers.get(body, envelope or "", None)
+    if not isinstance(block, dict) or not isinstance(items, list):
+        return []
+    names = pagination.fields
+    total, limit = block.get(names.get("total", "")), block.get(names.get("limit", ""))
+    offset, more = block.get(names.get("offset", ""), 0), block.get(names.get("has_more", ""))
+    problems = []
+    if isinstance(limit, int) and len(items) > limit:
+        problems.append(f"the page holds {len(items)} items, above its limit {limit}")
+    if isinstance(total, int) and isinstance(offset, int) and isinstance(more, bool):
+        beyond = offset + len(items) < total
+        if more != beyond:
+            problems.append(f"{pagination.block}/{names['has_more']} is {str(more).lower()} "
+                            f"with {len(items)} items from offset {offset} of {total}")
     return problems
 
 

@@ -10,7 +10,9 @@ with `startedDateTime`, `time`, `request` (`method`, `url`, `httpVersion`, `head
 `headers`, `content.size`/`mimeType`/`text`/`encoding`, `bodySize`), `timings`. Custom fields
 start with `_` as the spec asks: `_vendor`, `_path` (the path below the vendor's base URL),
 `_file` (a body stored by hash), `_encoding` (`base64` on a binary request body).
-Credentials and tokens are masked before anything is written.
+Credentials and tokens are masked before anything is written, each replaced by a fingerprint
+(`<masked:` and the first 12 hex digits of its SHA-256), so that a judge of the recording can
+still tell one client's requests from another's without learning any secret.
 """
 
 from __future__ import annotations
@@ -35,13 +37,16 @@ __all__ = [
     "mask_body",
     "mask_headers",
     "mask_query",
+    "masked",
     "read",
     "store_body",
 ]
 
 HAR_FILE = "recording.har"
 BODIES = "bodies"
-MASK = "<masked>"
+MASK = "<masked"
+"""How every masked value starts: `<masked:` and a fingerprint (a hash's first 12 hex digits),
+so that a recording still tells which requests carried the same credential."""
 _SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key",
                    "api-key"}
 _SECRET_NAME = re.compile(r"secret|password|passwd|api_?key|credential|signature|(^|[_-])token$",
@@ -80,20 +85,25 @@ class Recorded:
             return None
 
 
+def masked(value: str) -> str:
+    """A secret replaced by its fingerprint."""
+    return f"{MASK}:{hashlib.sha256(value.encode()).hexdigest()[:12]}>"
+
+
 def mask_headers(headers: list[tuple[str, str]]) -> list[dict[str, str]]:
     """HAR headers with credentials replaced (a bearer scheme's name is kept)."""
-    masked = []
+    shown = []
     for name, value in headers:
         if name.lower() in _SECRET_HEADERS or _SECRET_NAME.search(name):
             scheme, _, rest = value.partition(" ")
-            value = f"{scheme} {MASK}" if rest and scheme.isalpha() else MASK
-        masked.append({"name": name, "value": value})
-    return masked
+            value = f"{scheme} {masked(rest)}" if rest and scheme.isalpha() else masked(value)
+        shown.append({"name": name, "value": value})
+    return shown
 
 
 def mask_query(query: str) -> str:
     pairs = parse_qsl(query, keep_blank_values=True)
-    return urlencode([(k, MASK if _SECRET_NAME.search(k) else v) for k, v in pairs])
+    return urlencode([(k, masked(v) if _SECRET_NAME.search(k) else v) for k, v in pairs])
 
 
 def mask_body(data: bytes, mime: str) -> bytes:
@@ -110,7 +120,7 @@ def mask_body(data: bytes, mime: str) -> bytes:
 
 def _mask_value(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: MASK if _SECRET_NAME.search(str(k)) and isinstance(v, str)
+        return {k: masked(v) if _SECRET_NAME.search(str(k)) and isinstance(v, str)
                 else _mask_value(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_mask_value(v) for v in value]

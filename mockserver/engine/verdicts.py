@@ -15,18 +15,15 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
-import contracts
-from contracts import invariants, pointers
-from contracts.extensions import Lifecycle
+from contracts import invariants
 from mockserver.engine.auth import credentials_problem
 from mockserver.engine.call import ApiError
 from mockserver.engine.contract import Contract, Operation
 from mockserver.engine.errors import describe, error_body
 from mockserver.engine.strict import response_problems
 from mockserver.engine.validation import UnsupportedMediaType, Violation, parse_request
-from mockserver.storage import Store, keys
 
-__all__ = ["Judged", "judge_request", "judge_response", "refusal", "watch_lifecycle"]
+__all__ = ["Judged", "judge_request", "judge_response", "refusal", "rejection_problems"]
 
 
 @dataclass
@@ -102,6 +99,25 @@ def judge_response(operation: Operation | None, method: str, status: int,
     return response_problems(operation, status, content_type, body.decode("latin-1")), None
 
 
+def rejection_problems(judged: Judged, status: int, body: Any) -> list[str]:
+    """The vendor's side of a request that breaks the contract: it must be refused with the
+    documented error, in the vendor's error format, never accepted or answered with a crash."""
+    operation = judged.operation
+    if operation is None:
+        return []
+    problems = [f"{operation.id} {status} error body: {problem}" for problem in
+                invariants.error_body_problems(operation.error_format, status, body)]
+    if not judged.violations:
+        return problems
+    if 200 <= status < 300:
+        problems.append(f"{operation.id} accepted ({status}) a request that breaks the contract "
+                        f"({judged.violations[0]})")
+    elif status >= 500:
+        problems.append(f"{operation.id} answered {status} to a request that breaks the "
+                        f"contract, not its documented error ({judged.refusal_status})")
+    return problems
+
+
 def _status_and_type(operation: Operation, status: int, content_type: str | None) -> list[str]:
     response = operation.response_for(status)
     if response is None:
@@ -119,68 +135,3 @@ def _decoded(raw: bytes, encoding: str) -> bytes:
     if encoding == "deflate":
         return zlib.decompress(raw)
     return raw
-
-
-def watch_lifecycle(store: Store, contract: Contract, judged: Judged, status: int,
-                    body: Any) -> list[str]:
-    """Hold a lifecycle operation's answer to its run's rules across exchanges: declared
-    states, allowed transitions, terminal states kept, per-state fields, ids, echoed input,
-    and the URLs a create body gives the client to follow."""
-    operation = judged.operation
-    if operation is None or not 200 <= status < 300 or not isinstance(body, dict):
-        return []
-    problems: list[str] = []
-    for role, lifecycle in operation.lifecycle_roles:
-        if role == "create":
-            problems += _created(store, contract, lifecycle, judged, body)
-        elif role == "poll":
-            problems += _polled(store, contract, lifecycle, judged, body)
-        else:
-            state = pointers.get(body, lifecycle.status.poll, None)
-            problems += invariants.state_problems(lifecycle, None, state, body)
-            if state in lifecycle.states and state not in lifecycle.terminal:
-                problems.append(f"a synchronous run answered {state!r}, not a terminal state")
-    return [f"{operation.id} {status} lifecycle: {problem}" for problem in problems]
-
-
-def _created(store: Store, contract: Contract, lifecycle: Lifecycle, judged: Judged,
-             body: dict[str, Any]) -> list[str]:
-    run_id = pointers.get(body, lifecycle.id.create, None)
-    state = pointers.get(body, lifecycle.status.create, None)
-    if not isinstance(run_id, str) or not run_id:
-        return [f"the create body carries no run id at {lifecycle.id.create}"]
-    problems = []
-    if state not in lifecycle.states:
-        problems.append(f"status {state!r} is not a declared state of {lifecycle.resource} "
-                        f"(declared: {', '.join(lifecycle.states)})")
-    link = contracts.link_parameters(contract.document, lifecycle)
-    poll_path = contract.operations[lifecycle.poll].path
-    problems += invariants.hypermedia_problems(poll_path, link, judged.request, body)
-    store.put(keys.PROXY_RUNS, keys.run_key(contract.vendor, run_id),
-              {"status": state, "request": judged.request})
-    return problems
-
-
-def _polled(store: Store, contract: Contract, lifecycle: Lifecycle, judged: Judged,
-            body: dict[str, Any]) -> list[str]:
-    link = contracts.link_parameters(contract.document, lifecycle)
-    id_parameter = next((name for name, expression in link.items()
-                         if expression == f"$response.body#{lifecycle.id.create}"), None)
-    run_id = judged.path_params.get(id_parameter or "") or \
-        pointers.get(body, lifecycle.id.poll, None)
-    if not isinstance(run_id, str):
-        return [f"the poll body carries no run id at {lifecycle.id.poll}"]
-    state = pointers.get(body, lifecycle.status.poll, None)
-    problems = invariants.id_problems(lifecycle, run_id, body) if id_parameter else []
-    key = keys.run_key(contract.vendor, run_id)
-    seen = store.get(keys.PROXY_RUNS, key)
-    before = seen["status"] if seen else None
-    problems += invariants.state_problems(lifecycle, before, state, body)
-    if seen is not None:
-        problems += invariants.echo_problems(lifecycle, seen["request"], body)
-    moved = state != before and before not in lifecycle.terminal
-    if state in lifecycle.states and (seen is None or moved):  # a poll that sees no change
-        store.put(keys.PROXY_RUNS, key, {"status": state,  # writes nothing
-                                         "request": seen["request"] if seen else {}})
-    return problems
-

@@ -36,8 +36,9 @@ from mockserver.engine.verdicts import (
     judge_request,
     judge_response,
     refusal,
-    watch_lifecycle,
+    rejection_problems,
 )
+from mockserver.engine.watch import observer_for, watch_exchange
 from mockserver.mock import Mock
 from mockserver.proxy.config import ProxyConfig
 from mockserver.proxy.recorder import HarWriter
@@ -71,6 +72,8 @@ class ProxyApp:
                                 Upstream(route.upstream, config.connect_timeout,
                                          config.read_timeout)))
         self.routes.sort(key=lambda item: len(item[0]), reverse=True)
+        self.observers = {name: observer_for(self.mock.store, runtime.contract)
+                          for name, runtime in self.mock.vendors.items()}
         self.recorder = HarWriter(config.record) if config.record else None
         self.control = Flask("mockserver.proxy")
         self.control.register_blueprint(control_api(self.mock))
@@ -167,8 +170,9 @@ class _Exchange:
             lowered = {name.lower(): value for name, value in headers}
             found, body = judge_response(self.judged.operation, self.request.method, status,
                                          lowered, raw)
-            problems += found + watch_lifecycle(self.app.mock.store, self.contract,
-                                                self.judged, status, body)
+            problems += found + rejection_problems(self.judged, status, body) + \
+                watch_exchange(self.app.observers[self.contract.vendor], self.judged,
+                               self.request.headers.get("Authorization"), status, body)
         violations = [str(v) for v in self.judged.violations]
         side = ("both" if violations and problems else "client" if violations
                 else "vendor" if problems else None)

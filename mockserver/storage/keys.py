@@ -7,7 +7,9 @@ __all__ = [
     "CONTROL",
     "DOWNLOADS",
     "FAULTS",
+    "PROXY_RECORDS",
     "PROXY_RUNS",
+    "PROXY_TOKENS",
     "REPLAYED",
     "RUNS",
     "SCENARIOS",
@@ -39,6 +41,10 @@ def records(vendor: str, resource: str) -> str:
 
 
 PROXY_RUNS = "proxy-run"
-"""Runs the validation proxy has seen, keyed by `run_key`: last status and the create request."""
+"""Runs the validation proxy has seen (`contracts.observer`): last status, create request, owner."""
+PROXY_RECORDS = "proxy-record"
+"""Records the proxy has seen created: owner, deleted."""
+PROXY_TOKENS = "proxy-token"
+"""The OAuth2 client each token the proxy saw issued belongs to, by the token's hash."""
 REPLAYED = "replayed"
 """How many of a recorded request's answers `serve --from-recording` has given, by request."""

@@ -14,7 +14,7 @@ from conformance.cli import main
 from mockserver import LiveServer, Mock, MockConfig
 from tests.broken.serve import BASE_PATHS, serve
 from tests.mockserver.proxy.support import flowflow_session, further_session, proxy
-from tests.mockserver.proxy.test_proxy import VENDOR_CASES
+from tests.mockserver.proxy.test_proxy import VENDOR_CASES, drive
 
 
 def replay(*args: str) -> tuple[int, str]:
@@ -43,11 +43,7 @@ def test_a_clean_recording_conforms(tmp_path):
 def test_every_rule_the_proxy_caught_live_is_caught_offline(breakage, vendor, rule, tmp_path):
     with serve(breakage) as root, \
             proxy({vendor: root + BASE_PATHS[vendor]}, record=tmp_path) as (base, app):
-        if vendor == "further":
-            further_session(base, polls=2, extra_polls=2,
-                            metadata=json.dumps({"external_id": "ext-1"}))
-        else:
-            flowflow_session(base, polls=3)
+        drive(vendor, base)
     assert any(e.side == "vendor" for e in app.mock.journal())
     code, output = replay(str(tmp_path), vendor)
     assert code == 1, output

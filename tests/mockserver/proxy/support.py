@@ -85,3 +85,24 @@ def flowflow_session(base: str, polls: int = 2) -> list[requests.Response]:
     for _ in range(polls + 1):
         answers.append(requests.get(base + path, headers=FLOWFLOW_TOKEN, timeout=10))
     return answers
+
+
+FUTURITY = "/futurity/v1"
+FUTURITY_ME = {"Authorization": "Bearer YOUR_TOKEN"}
+FUTURITY_OTHER = {"Authorization": "Bearer OTHER_TOKEN"}
+
+
+def futurity_session(base: str) -> None:
+    """Chats of two tenants: create, read, list (as both), delete, read again, an unknown id."""
+    chats = f"{base}{FUTURITY}/chats"
+    mine = requests.post(chats, json={"title": "mine"}, headers=FUTURITY_ME, timeout=10)
+    requests.post(chats, json={"title": "theirs"}, headers=FUTURITY_OTHER, timeout=10)
+    chat = f"{chats}/{mine.json()['data']['id']}"
+    requests.get(chat, headers=FUTURITY_ME, timeout=10)
+    requests.get(chat, headers=FUTURITY_OTHER, timeout=10)
+    requests.get(chats, headers=FUTURITY_ME, timeout=10)
+    requests.get(chats, headers=FUTURITY_OTHER, timeout=10)
+    requests.get(f"{chats}?limit=1", headers=FUTURITY_ME, timeout=10)
+    requests.delete(chat, headers=FUTURITY_ME, timeout=10)
+    requests.get(chat, headers=FUTURITY_ME, timeout=10)
+    requests.get(f"{chats}/chat_unknown", headers=FUTURITY_ME, timeout=10)

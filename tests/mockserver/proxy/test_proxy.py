@@ -27,6 +27,7 @@ from tests.mockserver.proxy.support import (
     flowflow_session,
     further_session,
     further_token,
+    futurity_session,
     proxy,
 )
 
@@ -163,7 +164,37 @@ VENDOR_CASES = [
      r"/workflow/run/results is present while 'PENDING'"),
     (BROKEN["flowflow-finished-lowercase"], "flowflow", r"'finished' is not a declared state"),
     (PROGRESS_URL_WRONG, "flowflow", r"/progress_api_url addresses workflow_run_id='not-this"),
+    (BROKEN["futurity-404-forbidden-code"], "futurity",
+     r"/error/code is 'FORBIDDEN'; the error format's code for 404 is 'NOT_FOUND'"),
+    (BROKEN["futurity-error-envelope"], "futurity", r"/error is missing from the error"),
+    (BROKEN["futurity-delete-keeps"], "futurity", r"chat chat_\w+ was deleted, yet this read"),
+    (BROKEN["futurity-reads-across-tenants"], "futurity",
+     r"chat chat_\w+ belongs to another client, yet this read succeeded"),
+    (BROKEN["futurity-list-leaks-tenant"], "futurity", r"the list shows chat .*another client"),
+    (BROKEN["futurity-has-more-wrong"], "futurity",
+     r"/pagination/hasMore is true with 1 items from offset 0 of 1"),
 ]
+
+
+def drive(vendor: str, base: str) -> None:
+    """Traffic that passes through every rule a breakage of `vendor` may break."""
+    if vendor == "further":
+        further_session(base, polls=2, extra_polls=2, metadata=json.dumps({"external_id": "e"}))
+    elif vendor == "flowflow":
+        flowflow_session(base, polls=3)
+    else:
+        futurity_session(base)
+
+
+def test_clean_traffic_of_every_kind_breaks_no_rule(upstream):
+    _, live = upstream
+    vendors = ("further", "flowflow", "futurity")
+    with proxy({v: live.base_url(v) for v in vendors}) as (base, app):
+        for vendor in vendors:
+            drive(vendor, base)
+    entries = app.mock.journal(limit=1000)
+    assert len(entries) > 20
+    assert [e for e in entries if e.verdict != "conforms"] == []
 
 
 @pytest.mark.parametrize(("breakage", "vendor", "rule"), VENDOR_CASES,
@@ -171,16 +202,27 @@ VENDOR_CASES = [
 def test_a_broken_vendor_is_blamed_for_the_rule_it_broke(breakage, vendor, rule):
     with serve(breakage) as root, \
             proxy({vendor: root + BASE_PATHS[vendor]}) as (base, app):
-        if vendor == "further":
-            further_session(base, polls=2, extra_polls=2,
-                            metadata=json.dumps({"external_id": "ext-1"}))
-        else:
-            flowflow_session(base, polls=3)
+        drive(vendor, base)
     broken = [e for e in app.mock.journal() if e.verdict == "violates"]
     assert broken, "no exchange was judged to break the contract"
     assert {e.side for e in broken} == {"vendor"}
     problems = [p for e in broken for p in e.response_problems]
     assert any(re.search(rule, p) for p in problems), problems
+
+
+@pytest.mark.parametrize(("breakage", "rule"), [
+    ("phinite-auth-ignored", r"accepted \(200\) a request that breaks the contract"),
+    ("phinite-500-on-malformed-body", r"answered 500 to a request that breaks the contract"),
+])
+def test_a_vendor_that_accepts_or_crashes_on_a_bad_request_shares_the_blame(breakage, rule):
+    with serve(BROKEN[breakage]) as root, \
+            proxy({"phinite": root + BASE_PATHS["phinite"]}) as (base, app):
+        url = f"{base}/phinite/api/v1/ai/trigger/ws-1/tr-1/DEV"
+        requests.post(url, json={"message": "hi"}, timeout=10)  # no credentials
+        requests.post(url, json=["not an object"], headers=PHINITE_KEY, timeout=10)
+    both = [e for e in app.mock.journal() if e.side == "both"]
+    assert both and all(e.violations for e in both)
+    assert any(re.search(rule, p) for e in both for p in e.response_problems)
 
 
 def test_a_broken_error_body_for_a_broken_request_is_blamed_on_both():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from contracts.recording import MASK, read
+from contracts.recording import MASK, masked, read
 from mockserver import LiveServer, Mock, MockConfig
 from tests.helpers import InProcess, OverSocket
 from tests.mockserver.proxy.support import FURTHER, further_session, proxy
@@ -29,10 +29,13 @@ def test_the_recording_is_one_har_document_with_secrets_masked(recorded):
     entries = har["log"]["entries"]
     assert har["log"]["version"] == "1.2" and len(entries) == 6  # token, trigger, four polls
     token = entries[0]
-    assert json.loads(token["request"]["postData"]["text"])["client_secret"] == MASK
-    assert json.loads(token["response"]["content"]["text"])["access_token"] == MASK
+    assert json.loads(token["request"]["postData"]["text"])["client_secret"] == \
+        masked("YOUR_CLIENT_SECRET")
+    issued = json.loads(token["response"]["content"]["text"])["access_token"]
+    assert issued.startswith(MASK + ":")
     auth = [h["value"] for h in entries[1]["request"]["headers"] if h["name"] == "Authorization"]
-    assert auth == [f"Bearer {MASK}"]
+    assert auth == [f"Bearer {issued}"]  # the same token, told apart without being shown
+    assert "YOUR_CLIENT_SECRET" not in (recorded / "recording.har").read_text()
     assert entries[1]["request"]["postData"]["mimeType"].startswith("multipart/form-data")
     assert [e["response"]["status"] for e in entries] == [200, 202, 200, 200, 200, 200]
     assert {e["_vendor"] for e in entries} == {"further"}
