@@ -55,6 +55,7 @@ log = logging.getLogger("mockserver.proxy")
 
 SPOOL_IN_MEMORY = 1024 * 1024
 _NOT_RELAYED = HOP_BY_HOP | {"date", "server"}  # the proxy's own server stamps these
+_NOT_FORWARDED = HOP_BY_HOP | {"content-length", "expect"}  # the body goes whole, with its length
 
 
 class ProxyApp:
@@ -122,7 +123,7 @@ class _Exchange:
         self.path = self.request.path[len(prefix):]
         self.query = environ.get("QUERY_STRING", "")
         self.headers = [(name, value) for name, value in self.request.headers.items()
-                        if name.lower() not in HOP_BY_HOP and name.lower() != "content-length"]
+                        if name.lower() not in _NOT_FORWARDED]
 
     def run(self, start_response: StartResponse) -> Iterable[bytes]:
         try:

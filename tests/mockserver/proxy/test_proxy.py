@@ -3,6 +3,7 @@ unchanged, gateway errors in the vendor's format, and each broken rule blamed on
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import re
@@ -13,6 +14,7 @@ import requests
 from werkzeug.test import Client
 
 from mockserver import LiveServer, Mock, MockConfig
+from mockserver.engine.verdicts import judge_response
 from mockserver.proxy import ProxyApp, ProxyConfig, Route
 from tests.broken.breakages import Breakage
 from tests.broken.catalogue import CATALOGUE, edit_json
@@ -65,6 +67,21 @@ def test_the_proxy_answers_in_process_too(upstream):
     assert answer.status_code == 200 and answer.json["status"] == "completed"
     assert [e.verdict for e in app.mock.journal()] == ["conforms"]
     assert Client(app).get("/__mock__/journal").json[0]["source"] == "proxy"
+    elsewhere = Client(app).get("/nowhere")
+    assert elsewhere.status_code == 404 and elsewhere.json["vendors"] == {"phinite": "/phinite"}
+
+
+def test_a_gzipped_answer_is_relayed_as_sent_and_judged_decoded():
+    body = json.dumps({"detail": "No such execution"}).encode()
+    operation = Mock(MockConfig(contracts=["further"])).vendors["further"].contract.operations[
+        "getWorkflowExecution"]
+    headers = {"content-type": "application/json", "content-encoding": "gzip"}
+    problems, decoded = judge_response(operation, "GET", 404, headers, gzip.compress(body))
+    assert problems == [] and decoded == {"detail": "No such execution"}
+    problems, _ = judge_response(operation, "HEAD", 404, headers, b"")
+    assert problems == []
+    problems, _ = judge_response(operation, "GET", 418, headers, gzip.compress(body))
+    assert problems == ["status 418 is not declared for getWorkflowExecution"]
 
 
 def test_an_unreachable_upstream_is_a_502_in_the_vendors_format():
