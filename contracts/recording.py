@@ -9,7 +9,9 @@ with `startedDateTime`, `time`, `request` (`method`, `url`, `httpVersion`, `head
 `queryString`, `postData.mimeType`/`text`, `bodySize`), `response` (`status`, `statusText`,
 `headers`, `content.size`/`mimeType`/`text`/`encoding`, `bodySize`), `timings`. Custom fields
 start with `_` as the spec asks: `_vendor`, `_path` (the path below the vendor's base URL),
-`_file` (a body stored by hash), `_encoding` (`base64` on a binary request body).
+`_file` (a body stored by hash), `_encoding` (`base64` on a binary request body), `_compressed`
+(a response body kept with its content coding: stored by hash, or a coding other than gzip or
+deflate; any other body is recorded decoded, as HAR's `text` is).
 Credentials and tokens are masked before anything is written, each replaced by a fingerprint
 (`<masked:` and the first 12 hex digits of its SHA-256), so that a judge of the recording can
 still tell one client's requests from another's without learning any secret.
@@ -21,6 +23,7 @@ import base64
 import hashlib
 import json
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,14 +77,19 @@ class Recorded:
     response_body: bytes
     response_type: str
     started: str = ""
+    compressed: str | None = None
+    """The content coding the response body still has (None: recorded decoded)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def json(self, which: str = "response") -> Any:
         """A body as JSON, or None when it is none."""
         raw = self.response_body if which == "response" else self.request_body
         try:
+            if which == "response" and self.compressed in ("gzip", "deflate"):
+                raw = zlib.decompress(raw, 16 + zlib.MAX_WBITS if self.compressed == "gzip"
+                                      else zlib.MAX_WBITS)
             return json.loads(raw) if raw else None
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, zlib.error):
             return None
 
 
@@ -210,6 +218,7 @@ def _recorded(item: dict[str, Any], base: Path) -> Recorded:
         response_headers={h["name"]: h["value"] for h in response.get("headers", [])},
         response_body=_bytes(content, base, content.get("encoding")),
         response_type=content.get("mimeType", ""), started=item.get("startedDateTime", ""),
+        compressed=content.get("_compressed"),
     )
 
 

@@ -23,7 +23,7 @@ from mockserver.engine.errors import describe, error_body
 from mockserver.engine.strict import response_problems
 from mockserver.engine.validation import UnsupportedMediaType, Violation, parse_request
 
-__all__ = ["Judged", "judge_request", "judge_response", "refusal", "rejection_problems"]
+__all__ = ["Judged", "decoded", "judge_request", "judge_response", "refusal", "rejection_problems"]
 
 
 @dataclass
@@ -84,7 +84,7 @@ def judge_response(operation: Operation | None, method: str, status: int,
     if method == "HEAD" or raw is None or status == 204:
         return _status_and_type(operation, status, content_type), None
     try:
-        body = _decoded(raw, headers.get("content-encoding", ""))
+        body = decoded(raw, headers.get("content-encoding", ""))
     except zlib.error as error:
         return [f"{operation.id} {status}: the body is not valid "
                 f"{headers.get('content-encoding')}: {error}"], None
@@ -128,7 +128,8 @@ def _status_and_type(operation: Operation, status: int, content_type: str | None
     return []
 
 
-def _decoded(raw: bytes, encoding: str) -> bytes:
+def decoded(raw: bytes, encoding: str) -> bytes:
+    """A body without its gzip or deflate content coding; raises zlib.error if it is broken."""
     encoding = encoding.strip().lower()
     if encoding == "gzip":
         return zlib.decompress(raw, 16 + zlib.MAX_WBITS)

@@ -14,6 +14,7 @@ import logging
 import os
 import tempfile
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ from mockserver.engine.pipeline import VendorPipeline
 from mockserver.engine.validation import Violation
 from mockserver.engine.verdicts import (
     Judged,
+    decoded,
     judge_request,
     judge_response,
     refusal,
@@ -214,15 +216,29 @@ class _Exchange:
                 request_body = recording.body_field(
                     recording.mask_body(self.spool.read(), request_type), request_type,
                     recorder.directory, limit, request=True)
-        response_type = dict((k.lower(), v) for k, v in headers).get("content-type", "")
-        if stored is not None:
+        lowered = {k.lower(): v for k, v in headers}
+        response_type = lowered.get("content-type", "")
+        coding = lowered.get("content-encoding", "").strip().lower()
+        if stored is not None:  # too large to keep in memory: stored as it came
             response_body: dict[str, Any] = {"mimeType": response_type, "_file": stored[0]}
+            if coding:
+                response_body["_compressed"] = coding
             size = stored[1]
         else:
             data = raw or b""
             size = len(data)
+            kept_as_sent = coding not in ("", "identity", "gzip", "deflate")
+            if coding in ("gzip", "deflate"):
+                try:  # HAR's text is the decoded body, and a secret is masked only there
+                    data = decoded(data, coding)
+                except zlib.error:
+                    kept_as_sent = True
             response_body = recording.body_field(recording.mask_body(data, response_type),
                                                  response_type, recorder.directory, limit)
+            if kept_as_sent:
+                response_body["_compressed"] = coding
+            elif coding not in ("", "identity"):
+                response_body["compression"] = size - len(data)
         try:
             recorder.append(recording.entry(
                 started=self.started_at, elapsed_ms=elapsed, method=self.request.method,

@@ -3,7 +3,8 @@
 A request that matches a recorded one (vendor, method, path below the base URL, query) gets the
 recorded answers in recorded order, so a run's poll sequence plays out as it did; once they are
 used up, a read (GET, HEAD) keeps its last recorded answer (a terminal state never changes) and
-anything else falls back to the mock's own behaviour. The token endpoint is never replayed:
+anything else falls back to the mock's own behaviour. A body is answered as recorded: decoded,
+unless the recording kept its content coding. The token endpoint is never replayed:
 recorded tokens are masked, so the mock issues real ones. How many answers each request has
 had is kept in the store, so several workers play one sequence.
 """
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["RecordedAnswers"]
 
 _NOT_REPLAYED = {"connection", "keep-alive", "transfer-encoding", "content-length", "date",
-                 "server"}  # the body is replayed as recorded: compressed if it was
+                 "server"}
 
 
 class RecordedAnswers:
@@ -91,8 +92,9 @@ class RecordedAnswers:
             side="client" if violations else None, source="recording",
         ).model_dump_json())
         body = b"" if request.method == "HEAD" else answer.response_body
+        dropped = _NOT_REPLAYED | (set() if answer.compressed else {"content-encoding"})
         headers = [(name, value) for name, value in answer.response_headers.items()
-                   if name.lower() not in _NOT_REPLAYED]
+                   if name.lower() not in dropped]
         headers.append(("Content-Length", str(len(answer.response_body))))
         start_response(f"{answer.status} {HTTP_STATUS_CODES.get(answer.status, '')}", headers)
         return [body]

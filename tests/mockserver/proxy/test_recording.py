@@ -3,13 +3,19 @@ mock answering a recorded session again (`serve --from-recording`), in-process a
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
 import pytest
+import requests
+from click.testing import CliRunner
 
+from conformance.cli import main as conformance
 from contracts.recording import MASK, masked, read
 from mockserver import LiveServer, Mock, MockConfig
+from tests.broken.breakages import Breakage, Call, Reply
+from tests.broken.serve import serve
 from tests.helpers import InProcess, OverSocket
 from tests.mockserver.proxy.support import FURTHER, further_session, proxy
 
@@ -74,3 +80,25 @@ def test_requests_the_recording_does_not_hold_fall_back_to_the_mock(recorded):
                          headers={"Authorization": "Bearer workspace_api_key"},
                          json={"message": "hi"})
     assert answer.status == 200 and answer.json()["status"] == "completed"
+
+
+def _gzipped(call: Call) -> Reply:
+    reply = call.forward()
+    reply.body = gzip.compress(reply.body)
+    reply.headers["Content-Encoding"] = "gzip"
+    return reply
+
+
+def test_a_compressed_answer_is_relayed_as_sent_and_recorded_decoded_and_masked(tmp_path):
+    compressing = Breakage("gzip", "further", "-", "answers gzip-compressed", _gzipped)
+    with serve(compressing) as root, \
+            proxy({"further": root + "/further"}, record=tmp_path) as (base, app):
+        token = requests.post(f"{base}{FURTHER}/oauth2/access_token", timeout=10, json={
+            "client_id": "YOUR_CLIENT_ID", "client_secret": "YOUR_CLIENT_SECRET"})
+    assert token.headers["Content-Encoding"] == "gzip" and token.json()["access_token"]
+    assert app.mock.journal()[-1].verdict == "conforms"
+    content = json.loads((tmp_path / "recording.har").read_text())["log"]["entries"][0][
+        "response"]["content"]
+    assert json.loads(content["text"])["access_token"].startswith(MASK)
+    assert content["compression"] > 0 and token.json()["access_token"] not in content["text"]
+    assert CliRunner().invoke(conformance, ["replay", str(tmp_path), "further"]).exit_code == 0
