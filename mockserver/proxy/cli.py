@@ -53,9 +53,12 @@ def proxy(contract_names: tuple[str, ...], upstreams: tuple[str, ...], host: str
             store=store, connect_timeout=connect_timeout, read_timeout=read_timeout,
             strict_client=strict_client, record=record, record_body_limit=record_body_limit)
         from mockserver.proxy.app import ProxyApp
+        from mockserver.proxy.recorder import HarWriter
 
         app = ProxyApp(config.model_copy(update={"store": "memory", "record": None}))
-    except (ValidationError, LookupError, OSError) as error:
+        if record is not None:
+            HarWriter(record)  # refuse a directory it cannot record into before starting
+    except (ValidationError, LookupError, OSError, ValueError) as error:
         raise click.UsageError(str(error)) from error
     if config.store == "memory" and workers > 1:
         click.echo("note: the in-memory store is per process; using 1 worker", err=True)

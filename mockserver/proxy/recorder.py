@@ -23,16 +23,23 @@ _TAIL = b"\n]}}\n"
 
 
 class HarWriter:
-    """Appends HAR entries to `DIR/recording.har`, creating it if needed."""
+    """Appends HAR entries to `DIR/recording.har`, creating it if needed (a recording of an
+    earlier session goes on; a HAR file of another tool is refused)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.path = directory / HAR_FILE
         directory.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "ab") as handle:
+        with open(self.path, "a+b") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
-            if handle.tell() == 0:
+            size = handle.seek(0, os.SEEK_END)
+            if size == 0:
                 handle.write(_HEAD + _TAIL)
+                return
+            handle.seek(max(0, size - len(_TAIL)))
+            if size < len(_HEAD) + len(_TAIL) or handle.read() != _TAIL:
+                raise ValueError(f"{self.path} is not a recording the proxy wrote; record "
+                                 "into another directory")
 
     def append(self, entry: dict[str, Any]) -> None:
         data = json.dumps(entry, ensure_ascii=False).encode()

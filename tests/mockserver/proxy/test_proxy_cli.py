@@ -88,6 +88,10 @@ def test_usage_errors_name_what_is_wrong(tmp_path):
     assert not_http.exit_code == 2 and "http(s) URL" in not_http.output
     unknown = runner.invoke(main, ["proxy", "nosuch", "--upstream", "http://a"])
     assert unknown.exit_code == 2 and "no contract named" in unknown.output
+    (tmp_path / "recording.har").write_text('{"log": {"entries": []}}')
+    foreign = runner.invoke(main, ["proxy", "further", "--upstream", "http://a", "--record",
+                                   str(tmp_path)])
+    assert foreign.exit_code == 2 and "not a recording the proxy wrote" in foreign.output
     unreadable = runner.invoke(main, ["serve", "--from-recording", str(tmp_path / "none")])
     assert unreadable.exit_code == 2 and "cannot read" in unreadable.output
 

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from conformance.cli import main as conformance
 from contracts.recording import MASK, masked, read
 from mockserver import LiveServer, Mock, MockConfig
+from mockserver.proxy.recorder import HarWriter
 from tests.broken.breakages import Breakage, Call, Reply
 from tests.broken.serve import serve
 from tests.helpers import InProcess, OverSocket
@@ -102,3 +103,11 @@ def test_a_compressed_answer_is_relayed_as_sent_and_recorded_decoded_and_masked(
     assert json.loads(content["text"])["access_token"].startswith(MASK)
     assert content["compression"] > 0 and token.json()["access_token"] not in content["text"]
     assert CliRunner().invoke(conformance, ["replay", str(tmp_path), "further"]).exit_code == 0
+
+
+def test_a_recording_stays_one_valid_document_across_sessions(tmp_path):
+    HarWriter(tmp_path).append({"n": 1})
+    assert json.loads((tmp_path / "recording.har").read_text())["log"]["entries"] == [{"n": 1}]
+    HarWriter(tmp_path).append({"n": 2})  # a later session goes on with the same file
+    har = json.loads((tmp_path / "recording.har").read_text())
+    assert har["log"]["version"] == "1.2" and har["log"]["entries"] == [{"n": 1}, {"n": 2}]
