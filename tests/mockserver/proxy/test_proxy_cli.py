@@ -96,22 +96,35 @@ def test_usage_errors_name_what_is_wrong(tmp_path):
     assert unreadable.exit_code == 2 and "cannot read" in unreadable.output
 
 
+PHINITE_IDS = {"{workspace_id}/{trigger_id}/{environment}": "ws-1/tr-1/DEV"}
+EXAMPLES = [("further_end_to_end.py", "further", {"https://api.further.ai": "{base}/further"}),
+            ("phinite_single_endpoint.py", "phinite",
+             {"https://app.phinite.ai": "{base}/phinite", **PHINITE_IDS}),
+            ("phinite_background_task.py", "phinite",
+             {"https://app.phinite.ai": "{base}/phinite", **PHINITE_IDS,
+              "{{workspace_id}}": "ws-1"})]
+
+
 @pytest.mark.parametrize("outcome", ["completed", "failed"])
-def test_the_vendors_example_client_runs_unchanged_through_the_proxy(tmp_path, monkeypatch,
-                                                                       capsys, outcome):
+@pytest.mark.parametrize(("script", "vendor", "replacements"), EXAMPLES,
+                         ids=[example[0] for example in EXAMPLES])
+def test_the_vendors_example_clients_run_unchanged_through_the_proxy(
+        script, vendor, replacements, outcome, tmp_path, monkeypatch, capsys):
     mock = Mock(MockConfig(timing={"polls": 2}))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
     (tmp_path / "policy.pdf").write_bytes(PDF)
-    code = (TESTS / "vendor_examples" / "further_end_to_end.py").read_text(encoding="utf-8")
-    with LiveServer(mock) as live, proxy({"further": live.base_url("further")}) as (base, app):
+    code = (TESTS / "vendor_examples" / script).read_text(encoding="utf-8")
+    with LiveServer(mock) as live, proxy({vendor: live.base_url(vendor)}) as (base, app):
         if outcome == "failed":
             requests.post(f"{live.url}/__mock__/scenarios", json={"outcome": "failed"},
                           timeout=5)
-        script = tmp_path / "client.py"
-        script.write_text(code.replace("https://api.further.ai", f"{base}/further"))
-        result = runpy.run_path(str(script))
-    assert result["status"] == outcome
+        for old, new in replacements.items():
+            assert old in code
+            code = code.replace(old, new.format(base=base))
+        (tmp_path / script).write_text(code)
+        runpy.run_path(str(tmp_path / script))
+    assert outcome in capsys.readouterr().out
     entries = app.mock.journal()
-    assert len(entries) >= 4 and {e.verdict for e in entries} == {"conforms"}
-    assert capsys.readouterr().out
+    assert entries and {(e.verdict, e.source) for e in entries} == {("conforms", "proxy")}
+    assert len(mock.journal()) == len(entries)  # each went through to the mock
