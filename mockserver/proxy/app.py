@@ -133,6 +133,9 @@ class _Exchange:
         except HTTPException as error:  # a body werkzeug cannot parse at all
             judged = Judged(None, violations=[Violation(("body",), "value_error",
                                                         str(error.description))])
+        except Exception:  # a fault in judging must never break the traffic
+            log.exception("could not judge %s %s", self.request.method, self.path)
+            judged = Judged(None)
         self.judged = judged
         if judged.violations and self.app.config.strict_client:
             status, body = refusal(self.contract, judged)
@@ -170,12 +173,11 @@ class _Exchange:
         """Judge the answer, journal the verdict, log one line, and record the exchange."""
         problems: list[str] = list(extra_problems or [])
         if judge:
-            lowered = {name.lower(): value for name, value in headers}
-            found, body = judge_response(self.judged.operation, self.request.method, status,
-                                         lowered, raw)
-            problems += found + rejection_problems(self.judged, status, body) + \
-                watch_exchange(self.app.observers[self.contract.vendor], self.judged,
-                               self.request.headers.get("Authorization"), status, body)
+            try:
+                problems += self._judged_answer(status, headers, raw)
+            except Exception as error:  # a fault in judging must never break the traffic
+                log.exception("could not judge %s %s", self.request.method, self.path)
+                fault = f"not judged: {type(error).__name__}: {error}"
         violations = [str(v) for v in self.judged.violations]
         side = ("both" if violations and problems else "client" if violations
                 else "vendor" if problems else None)
@@ -199,6 +201,15 @@ class _Exchange:
         if self.app.recorder is not None:
             self._record(status, reason, headers, raw, elapsed, stored)
         self.spool.close()
+
+    def _judged_answer(self, status: int, headers: list[tuple[str, str]], raw: bytes | None
+                       ) -> list[str]:
+        lowered = {name.lower(): value for name, value in headers}
+        found, body = judge_response(self.judged.operation, self.request.method, status,
+                                     lowered, raw)
+        return found + rejection_problems(self.judged, status, body) + watch_exchange(
+            self.app.observers[self.contract.vendor], self.judged,
+            self.request.headers.get("Authorization"), status, body)
 
     def _record(self, status: int, reason: str, headers: list[tuple[str, str]],
                 raw: bytes | None, elapsed: float, stored: tuple[str, int] | None) -> None:

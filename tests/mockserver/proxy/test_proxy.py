@@ -250,3 +250,17 @@ def test_a_broken_error_body_for_a_broken_request_is_blamed_on_both():
     entry = app.mock.journal()[-1]
     assert entry.side == "both" and entry.status == 422
     assert entry.violations and any("detail" in p for p in entry.response_problems)
+
+
+def test_a_fault_in_judging_never_breaks_the_traffic(upstream, monkeypatch):
+    _, live = upstream
+
+    def broken_judge(*args, **kwargs):
+        raise RuntimeError("judge bug")
+
+    monkeypatch.setattr("mockserver.proxy.app.watch_exchange", broken_judge)
+    with proxy({"phinite": live.base_url("phinite")}) as (base, app):
+        answer = requests.post(f"{base}/phinite/api/v1/ai/trigger/ws-1/tr-1/DEV",
+                               headers=PHINITE_KEY, json={"message": "hi"}, timeout=10)
+    assert answer.status_code == 200 and answer.json()["status"] == "completed"
+    assert app.mock.journal()[-1].fault == "not judged: RuntimeError: judge bug"
