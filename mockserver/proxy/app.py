@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import tempfile
 import time
 import zlib
@@ -145,25 +146,29 @@ class _Exchange:
             response = self.upstream.send(self.request.method, self.path, self.query,
                                           self.headers, self.spool, self.size)
         except GatewayError as error:
-            operation = judged.operation
-            error_format = operation.error_format if operation else \
-                self.contract.extensions.error_format
-            return self._own_answer(start_response, error.status,
-                                    error_body(error_format, error.status, str(error)),
+            return self._own_answer(start_response, error.status, self.gateway_error(error),
                                     fault=f"upstream {error.status}: {error}")
         relayed = [(name, value) for name, value in response.headers.items()
                    if name.lower() not in _NOT_RELAYED]
         start_response(f"{response.status} {response.reason or ''}".strip(), relayed)
-        return _Relay(self, response)
+        return _Relay(self, response, start_response)
+
+    def gateway_error(self, error: GatewayError) -> Any:
+        """The vendor's error body for a 502 or 504 the proxy answers itself."""
+        operation = self.judged.operation
+        error_format = operation.error_format if operation else \
+            self.contract.extensions.error_format
+        return error_body(error_format, error.status, str(error))
 
     def _own_answer(self, start_response: StartResponse, status: int, body: Any, *,
-                    refused: bool = False, fault: str | None = None) -> Iterable[bytes]:
+                    refused: bool = False, fault: str | None = None,
+                    exc_info: Any = None) -> list[bytes]:
         """The proxy answers itself: a strict-client refusal or a gateway error."""
         data = json.dumps(body).encode()
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
         self.finish(status, HTTP_STATUS_CODES.get(status, ""), headers, data, refused=refused,
                     fault=fault, judge=False)
-        start_response(f"{status} {HTTP_STATUS_CODES.get(status, '')}", headers)
+        start_response(f"{status} {HTTP_STATUS_CODES.get(status, '')}", headers, exc_info)
         return [data]
 
     def finish(self, status: int, reason: str, headers: list[tuple[str, str]],
@@ -266,9 +271,12 @@ class _Relay:
     """The upstream's body, chunk by chunk; one chunk ahead, so the exchange is finished
     (judged, journaled, recorded) before the last chunk goes out."""
 
-    def __init__(self, exchange: _Exchange, response: urllib3.BaseHTTPResponse) -> None:
+    def __init__(self, exchange: _Exchange, response: urllib3.BaseHTTPResponse,
+                 start_response: StartResponse) -> None:
         self.exchange = exchange
         self.response = response
+        self.start_response = start_response
+        self.yielded = self.failed = False
         self.headers = list(response.headers.items())
         config = exchange.app.config
         self.limit = config.judge_body_limit
@@ -288,13 +296,21 @@ class _Relay:
                 self._keep(previous)
                 if following is None:
                     self._finish()
+                self.yielded = True
                 yield previous
                 previous = following
             if not self.done:
                 self._finish()
         except GatewayError as error:
-            self._finish([f"the upstream's body broke off after {self.size} bytes: {error}"])
-            raise
+            if self.yielded:  # too late for a status: the client sees the body break off
+                self.failed = True
+                self._finish([f"the upstream's body broke off after {self.size} bytes: "
+                              f"{error}"])
+                raise
+            self.done = self.failed = True  # nothing went out: a 504 in the vendor's format
+            yield from self.exchange._own_answer(
+                self.start_response, error.status, self.exchange.gateway_error(error),
+                fault=f"upstream {error.status}: {error}", exc_info=sys.exc_info())
 
     def _keep(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -330,7 +346,7 @@ class _Relay:
                              stored=stored, extra_problems=problems)
 
     def close(self) -> None:
-        if self.done:
+        if self.done and not self.failed:
             self.response.release_conn()  # read to the end: the connection is reused
         else:
             self.response.drain_conn()

@@ -7,10 +7,13 @@ import gzip
 import json
 import logging
 import re
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 import requests
+from werkzeug.serving import make_server
 from werkzeug.test import Client
 
 from mockserver import LiveServer, Mock, MockConfig
@@ -25,6 +28,7 @@ from tests.mockserver.proxy.support import (
     FURTHER,
     PDF,
     PHINITE_KEY,
+    QuietHandler,
     closed_port,
     flowflow_session,
     further_session,
@@ -264,3 +268,27 @@ def test_a_fault_in_judging_never_breaks_the_traffic(upstream, monkeypatch):
                                headers=PHINITE_KEY, json={"message": "hi"}, timeout=10)
     assert answer.status_code == 200 and answer.json()["status"] == "completed"
     assert app.mock.journal()[-1].fault == "not judged: RuntimeError: judge bug"
+
+
+def _stalls(environ, start_response):
+    """An upstream that sends its headers and the start of a body, then stops."""
+    start_response("200 OK", [("Content-Type", "application/json")])
+    yield b'{"status": '
+    time.sleep(1.5)
+    yield b'"completed"}'
+
+
+def test_a_body_that_stalls_before_any_byte_is_relayed_is_a_504():
+    server = make_server("127.0.0.1", 0, _stalls, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        with proxy({"phinite": f"http://127.0.0.1:{server.server_port}"},
+                   read_timeout=0.5) as (base, app):
+            answer = requests.get(f"{base}/phinite/api/v1/ai/trigger/status/ws-1/run-1",
+                                  headers=PHINITE_KEY, timeout=10)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.status_code == 504 and "stopped sending" in answer.json()["detail"]
+    assert app.mock.journal()[-1].fault.startswith("upstream 504")
