@@ -346,7 +346,12 @@ class _Relay:
                              stored=stored, extra_problems=problems)
 
     def close(self) -> None:
-        if self.done and not self.failed:
+        if not self.done:  # the client went away before the whole body was relayed
+            self.done = self.failed = True
+            self.exchange.finish(self.response.status, self.response.reason or "",
+                                 self.headers, None, judge=False,
+                                 fault=f"the client left after {self.size} bytes of the body")
+        if not self.failed:
             self.response.release_conn()  # read to the end: the connection is reused
         else:
             self.response.drain_conn()

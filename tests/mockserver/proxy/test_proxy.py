@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 from werkzeug.serving import make_server
-from werkzeug.test import Client
+from werkzeug.test import Client, EnvironBuilder
 
 from mockserver import LiveServer, Mock, MockConfig
 from mockserver.engine.verdicts import judge_response
@@ -292,3 +292,15 @@ def test_a_body_that_stalls_before_any_byte_is_relayed_is_a_504():
         server.server_close()
     assert answer.status_code == 504 and "stopped sending" in answer.json()["detail"]
     assert app.mock.journal()[-1].fault.startswith("upstream 504")
+
+
+def test_a_client_that_leaves_mid_answer_is_journaled(upstream):
+    _, live = upstream
+    app = ProxyApp(ProxyConfig(routes=[Route(contract="phinite",
+                                             upstream=live.base_url("phinite"))]))
+    environ = EnvironBuilder("/phinite/api/v1/ai/trigger/ws-1/tr-1/DEV", method="POST",
+                             headers=PHINITE_KEY, json={"message": "hi"}).get_environ()
+    answer = app(environ, lambda status, headers, exc_info=None: None)
+    answer.close()  # as a server does when the client hangs up before reading the body
+    entry = app.mock.journal()[-1]
+    assert entry.status == 200 and entry.fault == "the client left after 0 bytes of the body"
