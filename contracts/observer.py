@@ -59,7 +59,7 @@ class Seen:
 @dataclass
 class Observer:
     """One vendor's cross-exchange rules; `observe` returns (family, problem) pairs, the family
-    one of `lifecycle`, `hypermedia`, `tenants`, `resources`."""
+    one of `lifecycle`, `hypermedia`, `tenants`, `resources`, `auth`."""
 
     document: dict[str, Any]
     extensions: Extensions
@@ -95,7 +95,7 @@ class Observer:
         if not isinstance(seen.body, dict):
             return found
         if seen.operation == self._token_operation:
-            self._learn_token(seen)
+            found += [("auth", problem) for problem in self._learn_token(seen)]
         for role, lifecycle in self._roles.get(seen.operation, []):
             if role == "create":
                 found += self._created(lifecycle, seen, identity)
@@ -124,12 +124,26 @@ class Observer:
         issued = self.state.get(TOKEN, self._key(digest))
         return f"client:{issued['client']}" if issued else None
 
-    def _learn_token(self, seen: Seen) -> None:
+    def _learn_token(self, seen: Seen) -> list[str]:
+        """Which client a new token is for; and a client id has one secret: a token endpoint
+        that accepts two different ones for it accepts any (secrets are kept as hashes)."""
         sent = seen.request.get("body")
         token = seen.body.get("access_token")
-        if isinstance(sent, dict) and isinstance(sent.get("client_id"), str) \
-                and isinstance(token, str):
-            self.state.put(TOKEN, self._key(_digest(token)), {"client": sent["client_id"]})
+        if not isinstance(sent, dict) or not isinstance(sent.get("client_id"), str):
+            return []
+        client = sent["client_id"]
+        if isinstance(token, str):
+            self.state.put(TOKEN, self._key(_digest(token)), {"client": client})
+        secret = sent.get("client_secret")
+        if not isinstance(secret, str):
+            return []
+        key = self._key(f"secret:{client}")
+        known = self.state.get(TOKEN, key)
+        if known is None:
+            self.state.put(TOKEN, key, {"secret": _digest(secret)})
+        elif known["secret"] != _digest(secret):
+            return [f"the token endpoint accepted two different secrets for client {client!r}"]
+        return []
 
     def _key(self, key: str) -> str:
         return f"{self.vendor}:{key}"

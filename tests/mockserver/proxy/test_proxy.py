@@ -16,12 +16,13 @@ import requests
 from werkzeug.serving import make_server
 from werkzeug.test import Client, EnvironBuilder
 
+from conformance.runner import run
 from mockserver import LiveServer, Mock, MockConfig
 from mockserver.engine.verdicts import judge_response
 from mockserver.proxy import ProxyApp, ProxyConfig, Route
 from tests.broken.breakages import Breakage
 from tests.broken.catalogue import CATALOGUE, edit_json
-from tests.broken.serve import BASE_PATHS, serve
+from tests.broken.serve import BASE_PATHS, options, serve
 from tests.mockserver.proxy.support import (
     FLOWFLOW_TOKEN,
     FLOWFLOW_WORKFLOW,
@@ -176,6 +177,8 @@ PROGRESS_URL_WRONG = Breakage("flowflow-progress-url-wrong", "flowflow", "links"
 VENDOR_CASES = [
     (BROKEN["further-completed-regresses"], "further", r"terminal state 'completed' changed"),
     (BROKEN["further-create-200"], "further", r"status 200 is not declared"),
+    (BROKEN["further-wrong-secret-accepted"], "further",
+     r"accepted two different secrets for client 'YOUR_CLIENT_ID'"),
     (BROKEN["further-steps-while-running"], "further", r"/steps is present while 'running'"),
     (BROKEN["further-id-changes"], "further", r"polled run .* but the body names"),
     (BROKEN["further-status-renamed"], "further", r"'in_progress' is not a declared state"),
@@ -200,6 +203,8 @@ VENDOR_CASES = [
 def drive(vendor: str, base: str) -> None:
     """Traffic that passes through every rule a breakage of `vendor` may break."""
     if vendor == "further":
+        requests.post(f"{base}{FURTHER}/oauth2/access_token", timeout=10,
+                      json={"client_id": "YOUR_CLIENT_ID", "client_secret": "not-the-secret"})
         further_session(base, polls=2, extra_polls=2, metadata=json.dumps({"external_id": "e"}))
     elif vendor == "flowflow":
         flowflow_session(base, polls=3)
@@ -304,3 +309,14 @@ def test_a_client_that_leaves_mid_answer_is_journaled(upstream):
     answer.close()  # as a server does when the client hangs up before reading the body
     entry = app.mock.journal()[-1]
     assert entry.status == 200 and entry.fault == "the client left after 0 bytes of the body"
+
+
+def test_a_conformance_run_through_the_proxy_finds_no_fault_of_the_mocks(upstream):
+    _, live = upstream
+    with proxy({"further": live.base_url("further")}) as (base, app):
+        results = run(options("further", base, profile="quick",
+                              control_url=f"{live.url}/__mock__"))
+    entries = app.mock.journal(limit=5000)
+    assert results.ok, [finding.rule for finding in results.findings]
+    assert len(entries) > 50 and any(e.side == "client" for e in entries)  # its negative cases
+    assert [e for e in entries if e.side in ("vendor", "both")] == []
