@@ -56,6 +56,7 @@ class _Judge:
         self.vendor = extensions.vendor.id
         self.error_format = extensions.error_format
         self.observer = Observer(self.document, extensions, MemoryState())
+        self.unmatched = 0
         self.operations = [_Operation(raw["operationId"], method, path, raw)
                            for method, path, raw in contracts.operations(self.document)]
         self.lifecycles = {}
@@ -81,6 +82,9 @@ class _Judge:
     def judge(self, recorded: Recorded) -> None:
         routed = self.route(recorded)
         evidence = _evidence(recorded)
+        if routed is None and recorded.vendor is None:  # another tool's HAR: other traffic
+            self.unmatched += 1
+            return
         if routed is None:
             self.results.failed("request", f"{recorded.method} {urlsplit(recorded.url).path}",
                                 "the operation is in the contract",
@@ -214,6 +218,9 @@ def judge_recording(directory: Path, contract: str, seed: int = 0) -> Results:
     for exchange in recorded:
         if exchange.vendor in (None, judge.vendor):
             judge.judge(exchange)
+    if judge.unmatched:
+        judge.results.notes.append(f"{judge.unmatched} exchange(s) of no operation of {contract} "
+                                   "(recorded by another tool, without `_vendor`) were left out")
     if not judge.results.counts:
         judge.results.notes.append(f"the recording holds no exchange of {contract}")
     return judge.results

@@ -72,3 +72,18 @@ def test_an_unreadable_recording_exits_2(tmp_path: Path, content: str | None):
 def test_an_unknown_contract_exits_2(tmp_path):
     code, output = replay(str(tmp_path), "nosuchvendor")
     assert code == 2 and "no contract named" in output
+
+
+def test_another_tools_har_is_matched_by_path_and_other_traffic_left_out(tmp_path):
+    with LiveServer(Mock(MockConfig())) as live, \
+            proxy({"further": live.base_url("further")}, record=tmp_path) as (base, _):
+        further_session(base, polls=2)
+    har = json.loads((tmp_path / "recording.har").read_text())
+    for entry in har["log"]["entries"]:  # as a browser would save them
+        del entry["_vendor"], entry["_path"]
+    har["log"]["entries"].append({**har["log"]["entries"][0], "request": {
+        **har["log"]["entries"][0]["request"], "url": "https://fonts.example.com/a.css"}})
+    (tmp_path / "browser.har").write_text(json.dumps(har))
+    code, output = replay(str(tmp_path / "browser.har"), "further")
+    assert code == 0, output
+    assert "1 exchange(s) of no operation of further" in output and "lifecycle" in output
