@@ -20,7 +20,8 @@ class JournalEntry(BaseModel):
                          "(through the proxy: does the exchange, see `side`)")
     violations: list[str] = Field(default_factory=list)
     response_problems: list[str] = Field(
-        default_factory=list, description="Where the mock's own response broke the contract."
+        default_factory=list, description="Where the mock's own response broke the contract "
+        "(through the proxy: the vendor's response, or its run across exchanges)."
     )
     fault: str | None = None
     prefer: str | None = None
