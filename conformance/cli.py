@@ -11,6 +11,7 @@ from pydantic import ValidationError
 import contracts
 from conformance import report as reports
 from conformance.options import RunOptions
+from conformance.replay_command import replay_command
 from conformance.runner import FAMILIES, run
 from conformance.target import TargetError
 from conformance.transport import parse_rate
@@ -92,6 +93,9 @@ def run_command(contract: str, base_url: str, client_id: str | None, client_secr
     click.echo("")
     click.echo(reports.verdict(results))
     sys.exit(CONFORMS if results.ok else VIOLATES)
+
+
+main.add_command(replay_command)
 
 
 @main.command("checks")

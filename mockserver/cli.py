@@ -11,7 +11,9 @@ import yaml
 from pydantic import ValidationError
 
 import contracts
+from contracts import recording
 from mockserver.config import MockConfig
+from mockserver.proxy.cli import proxy
 from mockserver.storage import RedisStore, StoreUnavailable, is_redis_url, shown
 from mockserver.web.server import DEFAULT_THREADS, DEFAULT_WORKERS
 
@@ -51,18 +53,25 @@ def main() -> None:
 @click.option("--key", "keys", multiple=True, metavar="VENDOR=KEY", envvar="MOCKSERVER_KEYS",
               help="An API key a vendor accepts instead of its demo ones (repeatable; env "
               "MOCKSERVER_KEYS, space-separated).")
+@click.option("--from-recording", type=click.Path(path_type=Path),
+              help="Answer requests a recording (`mockserver proxy --record`) holds with the "
+              "recorded answers first.")
 @click.version_option(package_name="workflow-api-contracts", prog_name="mockserver")
 def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | None,
           store: str | None, config_file: Path | None, workers: int, threads: int,
           polls: int | None, fault_rate: float | None, failure_rate: float | None,
-          clients: tuple[str, ...], keys: tuple[str, ...]) -> None:
+          clients: tuple[str, ...], keys: tuple[str, ...], from_recording: Path | None) -> None:
     """Serve CONTRACT(s) — names (see `mockserver contracts`) or paths; all by default."""
     try:
         config = build_config(config_file, contract_names, seed, store, polls, fault_rate,
                               failure_rate, clients, keys)
+        if from_recording is not None:
+            config = config.model_copy(update={"recording": from_recording})
+            recording.read(from_recording)  # refuse an unreadable recording before starting
     except ValidationError as error:
         raise Refusal(_one_line(error)) from None
-    except (LookupError, OSError, yaml.YAMLError, contracts.ContractError) as error:
+    except (LookupError, OSError, yaml.YAMLError, contracts.ContractError,
+            recording.RecordingError) as error:
         raise Refusal(_first_line(error)) from None
     from mockserver.mock import Mock
 
@@ -149,6 +158,9 @@ def lint(contract_names: tuple[str, ...]) -> None:
         failed = failed or bool(problems)
     if failed:
         sys.exit(2)
+
+
+main.add_command(proxy)
 
 
 @main.command("contracts")

@@ -118,6 +118,9 @@ class MockConfig(BaseModel):
         description="Per vendor: settings only that vendor's module reads (e.g. FlowFlow's "
         "workflow definitions).",
     )
+    recording: Path | None = Field(
+        None, description="A recording (`mockserver proxy --record`) whose answers are given to "
+        "matching requests before the mock's own.")
     mounts: dict[str, str] = Field(
         default_factory=dict,
         description="Vendor -> URL prefix. Default: /<vendor> followed by the path of the "

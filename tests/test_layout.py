@@ -29,8 +29,10 @@ RULES: dict[str, tuple[str, ...]] = {
                        "mockserver.engine", "mockserver.mock"),
     "mockserver.testing": ("contracts", "mockserver.config", "mockserver.storage",
                            "mockserver.engine", "mockserver.mock", "mockserver.web"),
+    "mockserver.proxy": ("contracts", "mockserver.config", "mockserver.storage",
+                         "mockserver.engine", "mockserver.mock", "mockserver.web"),
     "mockserver.cli": ("contracts", "mockserver.config", "mockserver.storage", "mockserver.mock",
-                       "mockserver.web"),
+                       "mockserver.web", "mockserver.proxy"),
     "conformance": ("contracts",),
 }
 # Third-party packages a folder must not import: the engine is no web framework.

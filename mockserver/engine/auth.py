@@ -19,7 +19,8 @@ from mockserver.engine.clock import Clock
 from mockserver.engine.contract import Contract, Operation
 from mockserver.storage import Store, keys
 
-__all__ = ["AuthError", "Authenticator", "IssuedToken", "MalformedCredentials", "presented_token"]
+__all__ = ["AuthError", "Authenticator", "IssuedToken", "MalformedCredentials",
+           "credentials_problem", "presented_token"]
 
 
 class AuthError(Exception):
@@ -113,6 +114,18 @@ def presented_token(request: Request) -> str | None:
         return _bearer_token(request)
     except AuthError:
         return None
+
+
+def credentials_problem(operation: Operation, request: Request) -> str | None:
+    """Why a secured operation's request carries no credentials of the form its schemes ask
+    for (whether they are valid is for the server that issued them to say); None if it does."""
+    if not operation.secured:
+        return None
+    try:
+        _bearer_token(request)
+    except MalformedCredentials as error:
+        return str(error)
+    return None
 
 
 def _bearer_token(request: Request) -> str:

@@ -53,10 +53,12 @@ class JournalEntry(BaseModel):
     path: str
     operation: str | None
     status: int
-    verdict: str = Field(description="'conforms' or 'violates': does the request keep the contract")
+    verdict: str = Field(description="'conforms' or 'violates': does the request keep the contract "
+                         "(through the proxy: does the exchange, see `side`)")
     violations: list[str] = Field(default_factory=list)
     response_problems: list[str] = Field(
-        default_factory=list, description="Where the mock's own response broke the contract."
+        default_factory=list, description="Where the mock's own response broke the contract "
+        "(through the proxy: the vendor's response, or its run across exchanges)."
     )
     fault: str | None = None
     prefer: str | None = None
@@ -74,6 +76,12 @@ class JournalEntry(BaseModel):
     response_size: int = 0
     omitted: list[str] = Field(default_factory=list,
                                description="Bodies left out for being over the size limit.")
+    side: str | None = Field(
+        None, description="Through the proxy, who broke the contract: 'client' (the request), "
+        "'vendor' (the response or the run's lifecycle), 'both'; None when neither did.")
+    source: str = Field(
+        "mock", description="Who answered: 'mock', 'proxy' (the upstream, through the "
+        "validation proxy) or 'recording' (`serve --from-recording`).")
 
     def describe(self) -> str:
         """One line: what was sent and answered."""

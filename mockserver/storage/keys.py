@@ -7,6 +7,10 @@ __all__ = [
     "CONTROL",
     "DOWNLOADS",
     "FAULTS",
+    "PROXY_RECORDS",
+    "PROXY_RUNS",
+    "PROXY_TOKENS",
+    "REPLAYED",
     "RUNS",
     "SCENARIOS",
     "STUBS",
@@ -43,3 +47,13 @@ def run_key(vendor: str, run_id: str) -> str:
 def records(vendor: str, resource: str) -> str:
     """The kind under which one vendor's records of one resource are stored."""
     return f"record:{vendor}:{resource}"
+
+
+PROXY_RUNS = "proxy-run"
+"""Runs the validation proxy has seen (`contracts.observer`): last status, create request, owner."""
+PROXY_RECORDS = "proxy-record"
+"""Records the proxy has seen created: owner, deleted."""
+PROXY_TOKENS = "proxy-token"
+"""The OAuth2 client each token the proxy saw issued belongs to, by the token's hash."""
+REPLAYED = "replayed"
+"""How many of a recorded request's answers `serve --from-recording` has given, by request."""

@@ -19,6 +19,7 @@ from mockserver.web.control import control_api
 from mockserver.web.dispatch import VendorDispatch
 from mockserver.web.docs import docs_pages
 from mockserver.web.downloads import download_links
+from mockserver.web.recorded import RecordedAnswers
 
 __all__ = ["create_app"]
 
@@ -50,4 +51,6 @@ def create_app(config: MockConfig | None = None, *, mock: Mock | None = None) ->
         return jsonify(mock_error=f"{type(error).__name__}: {error}"), 500
 
     app.wsgi_app = VendorDispatch(mock, app.wsgi_app, lambda: app.testing)  # type: ignore[method-assign]
+    if mock.config.recording is not None:
+        app.wsgi_app = RecordedAnswers(mock, app.wsgi_app, mock.config.recording)  # type: ignore[method-assign]
     return app

@@ -1,0 +1,91 @@
+"""`mockserver proxy`: the validation proxy on the same gunicorn settings as `serve`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+import contracts
+from mockserver.proxy.config import ProxyConfig, Route
+from mockserver.web.server import DEFAULT_THREADS, DEFAULT_WORKERS
+
+__all__ = ["proxy"]
+
+
+@click.command()
+@click.argument("contract_names", metavar="CONTRACT...", nargs=-1, required=True)
+@click.option("--upstream", "upstreams", multiple=True, required=True, metavar="URL",
+              help="The real API's base URL, once per CONTRACT, in the same order.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8081, show_default=True, type=int)
+@click.option("--store", default="mockserver-proxy.sqlite3", show_default=True,
+              help="SQLite file for the journal and the runs seen, or 'memory'.")
+@click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=int)
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=int,
+              help="Threads per worker: each exchange in progress holds one.")
+@click.option("--connect-timeout", default=5.0, show_default=True, type=float,
+              help="Seconds to reach the upstream before a 504.")
+@click.option("--read-timeout", default=60.0, show_default=True, type=float,
+              help="Seconds the upstream may stay silent before a 504.")
+@click.option("--strict-client", is_flag=True,
+              help="Refuse requests that break the contract (never sent upstream).")
+@click.option("--record", "record", type=click.Path(file_okay=False, path_type=Path),
+              help="Record every exchange into this directory (HAR 1.2).")
+@click.option("--record-body-limit", default=64 * 1024, show_default=True, type=int,
+              help="Recorded bodies above this many bytes are stored by hash.")
+def proxy(contract_names: tuple[str, ...], upstreams: tuple[str, ...], host: str, port: int,
+          store: str, workers: int, threads: int, connect_timeout: float, read_timeout: float,
+          strict_client: bool, record: Path | None, record_body_limit: int) -> None:
+    """Forward CONTRACT's traffic to --upstream and judge every exchange against CONTRACT."""
+    if len(upstreams) != len(contract_names):
+        raise click.UsageError(f"give one --upstream per CONTRACT: {len(contract_names)} "
+                               f"contract(s), {len(upstreams)} upstream(s)")
+    try:
+        for name in contract_names:
+            contracts.path(name)
+        config = ProxyConfig(
+            routes=[Route(contract=c, upstream=u) for c, u in zip(contract_names, upstreams,
+                                                                   strict=True)],
+            store=store, connect_timeout=connect_timeout, read_timeout=read_timeout,
+            strict_client=strict_client, record=record, record_body_limit=record_body_limit)
+        from mockserver.proxy.app import ProxyApp
+        from mockserver.proxy.recorder import HarWriter
+
+        app = ProxyApp(config.model_copy(update={"store": "memory", "record": None}))
+        if record is not None:
+            HarWriter(record)  # refuse a directory it cannot record into before starting
+    except (ValidationError, LookupError, OSError, ValueError) as error:
+        raise click.UsageError(str(error)) from error
+    if config.store == "memory" and workers > 1:
+        click.echo("note: the in-memory store is per process; using 1 worker", err=True)
+        workers = 1
+    base = f"http://{host}:{port}"
+    click.echo(f"Validation proxy on {base}  (store: {config.store}"
+               f"{', strict client' if strict_client else ''}"
+               f"{f', recording into {record}' if record else ''})")
+    for prefix, pipeline, upstream in app.routes:
+        click.echo(f"  {pipeline.contract.extensions.vendor.name:<12} {base}{prefix}  ->  "
+                   f"{upstream.base_url}")
+    click.echo(f"  Journal      {base}/__mock__/journal")
+    sys.stdout.flush()
+    from mockserver.web import server
+
+    server.run(lambda: _build(config), host=host, port=port, workers=workers, threads=threads,
+               access_log=False)
+
+
+def _build(config: ProxyConfig) -> object:
+    """One worker's app, with the per-exchange log line going to stderr."""
+    from mockserver.proxy.app import ProxyApp
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("mockserver.proxy")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    return ProxyApp(config)
