@@ -1,0 +1,41 @@
+"""The webhooks a lifecycle sends: declared under `webhooks`, modelled, and linted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import contracts
+
+BODY = '            schema: {$ref: "#/components/schemas/'
+AFTER = '"}\n      responses:\n        "200":\n          description: Any 2xx'
+FURTHER = contracts.path("further").read_text(encoding="utf-8")
+
+
+def test_further_declares_executionFinished_for_its_terminal_states() -> None:
+    webhooks = contracts.extensions("further").lifecycles["execution"].webhooks
+    assert webhooks is not None
+    assert webhooks.when == {"completed": "executionFinished", "failed": "executionFinished"}
+    assert webhooks.signature.header == "Webhook-Signature"
+    assert "executionFinished" in contracts.load("further")["webhooks"]
+
+
+@pytest.mark.parametrize(("original", "mistake", "named"), [
+    ("completed: executionFinished", "completed: executionFinishd",
+     "x-lifecycles.execution.webhooks.when.completed: no webhook 'executionFinishd' under the "
+     "top-level `webhooks`; did you mean 'executionFinished'?"),
+    ("failed: executionFinished", "finished: executionFinished",
+     "x-lifecycles.execution: Value error, lifecycle names undeclared states: ['finished']"),
+    ("        - name: Webhook-Signature\n", "        - name: X-Signature\n",
+     "webhooks.executionFinished.post.parameters: the signature header 'Webhook-Signature'"),
+    (BODY + "Execution" + AFTER, BODY + "Step" + AFTER,
+     "webhooks.executionFinished.post.requestBody: the body's schema is not the poll's"),
+])
+def test_a_webhook_mistake_is_named_with_its_place(tmp_path: Path, original: str, mistake: str,
+                                                   named: str) -> None:
+    assert original in FURTHER
+    broken = tmp_path / "further.yaml"
+    broken.write_text(FURTHER.replace(original, mistake, 1), encoding="utf-8")
+    problems = [str(problem) for problem in contracts.lint(str(broken))]
+    assert any(problem.startswith(named) for problem in problems), problems
