@@ -80,8 +80,12 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
     from mockserver.web import server
     from mockserver.web.app import create_app
 
-    server.run(lambda: create_app(config), host=host, port=port, workers=workers,
-                    threads=threads)
+    def build() -> Any:
+        app = create_app(config)
+        app.extensions["mockserver"].start_dispatcher()  # each worker sends due webhooks
+        return app
+
+    server.run(build, host=host, port=port, workers=workers, threads=threads)
 
 
 @main.command("lint")

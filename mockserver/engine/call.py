@@ -19,6 +19,7 @@ from mockserver.config import Timing
 from mockserver.engine.auth import Authenticator
 from mockserver.engine.clock import Clock
 from mockserver.engine.contract import Contract, Operation
+from mockserver.engine.deliveries import WebhookQueue
 from mockserver.engine.lifecycle import Run
 from mockserver.engine.preferences import Preferences
 from mockserver.engine.scenarios import ScenarioQueue
@@ -73,6 +74,8 @@ class VendorContext:
     timing: Timing
     start: StartHook | None = None
     view: ViewHook | None = None
+    webhooks: WebhookQueue | None = None
+    """Where the webhooks its lifecycles send are queued (None: a mock that sends none)."""
 
 
 @dataclass

@@ -25,3 +25,10 @@ class JournalEntry(BaseModel):
     prefer: str | None = None
     identity: str | None = None
     duration_ms: float = 0.0
+    kind: str = Field("request", description="'request' (to the mock) or 'webhook' (a delivery "
+                      "attempt by the mock: `path` is the receiver's URL, `operation` the "
+                      "webhook, `status` its answer, 0 for none)")
+    delivery: str | None = Field(None, description="webhook: the delivery's Webhook-Id")
+    attempt: int | None = Field(None, description="webhook: 1 for the first try")
+    signature: str | None = Field(None, description="webhook: the signature header sent")
+    error: str | None = Field(None, description="webhook: why no answer came")

@@ -10,6 +10,11 @@ __all__ = [
     "RUNS",
     "SCENARIOS",
     "TOKENS",
+    "WEBHOOK_DELIVERIES",
+    "WEBHOOK_DUE",
+    "WEBHOOK_FAULTS",
+    "WEBHOOK_SUBSCRIPTIONS",
+    "WEBHOOK_WATCH",
     "records",
     "run_key",
 ]
@@ -24,6 +29,16 @@ CONTROL = "control"
 CLOCK = (CONTROL, "clock")
 FAULTS = (CONTROL, "faults")
 SCENARIOS = (CONTROL, "scenarios")
+WEBHOOK_FAULTS = (CONTROL, "webhook-faults")
+"""Delivery faults waiting for the deliveries they apply to (drop, delay, duplicate, reorder)."""
+WEBHOOK_SUBSCRIPTIONS = "webhook-subscription"
+"""Webhook subscriptions, keyed by their id."""
+WEBHOOK_DELIVERIES = "webhook-delivery"
+"""Every delivery with its attempts, keyed by its id (the `Webhook-Id`)."""
+WEBHOOK_DUE = "webhook-due"
+"""Deliveries not yet finished, keyed by delivery id: what a dispatcher looks at."""
+WEBHOOK_WATCH = "webhook-watch"
+"""Live runs whose lifecycle notifies, keyed by `run_key`, until every notice is queued."""
 
 
 def run_key(vendor: str, run_id: str) -> str:

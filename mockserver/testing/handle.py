@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, Literal
 from unittest.mock import patch
 
-from mockserver.config import FaultKind
+from werkzeug.test import Client
+
+from mockserver.config import FaultKind, WebhookSubscription
+from mockserver.engine.deliveries import Delivery, Subscription, WebhookFault
+from mockserver.engine.dispatcher import Receiver, WebhookRequest
 from mockserver.engine.faults import FaultRule
 from mockserver.engine.journal import JournalEntry
 from mockserver.engine.lifecycle import Run
 from mockserver.engine.scenarios import Scenario
+from mockserver.engine.signing import verify_signature
 from mockserver.mock import Mock
 from mockserver.storage import JOURNAL_LIMIT
 
@@ -47,7 +54,9 @@ class MockHandle:
 
     def advance(self, seconds: float) -> float:
         """Move the mock's clock forward: runs progress and tokens age by that much."""
-        return self.mock.clock.advance(seconds)
+        now = self.mock.clock.advance(seconds)
+        self.mock.notify_due()  # runs that ended meanwhile queue their webhooks now
+        return now
 
     def freeze(self) -> float:
         return self.mock.clock.freeze()
@@ -155,6 +164,66 @@ class MockHandle:
         unexpected = self.violations()
         if unexpected:
             raise ContractViolation(describe(unexpected))
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    def subscribe(self, target: str | Receiver, *, events: list[str] | None = None,
+                  secret: str | None = None, tenant: str | None = None,
+                  vendor: str | None = None) -> Subscription:
+        """Send the webhooks of runs of `tenant` (a client id or key; every tenant if None) to
+        `target`: an http(s) URL, or a callable taking a `WebhookRequest` and returning the
+        status it answers (None: 200), called in this process."""
+        name = vendor or self._webhook_vendor()
+        if isinstance(target, str):
+            return self.mock.webhooks.subscribe(WebhookSubscription(
+                vendor=name, url=target, events=events or [], secret=secret, tenant=tenant))
+        url = f"python:{getattr(target, '__name__', 'receiver')}-{uuid.uuid4().hex[:8]}"
+        self.mock.dispatcher.receivers[url] = target
+        return self.mock.webhooks.add_receiver(name, url, tenant=tenant, events=events,
+                                               secret=secret)
+
+    def receive_webhooks(self, url_prefix: str, app: Any) -> None:
+        """Deliver webhooks to URLs below `url_prefix` to a WSGI `app` (your own webhook
+        receiver, e.g. a Flask app) in this process instead of over the network."""
+        client = Client(app)
+
+        def receiver(request: WebhookRequest) -> int:
+            return client.post(request.url, data=request.body, headers=request.headers).status_code
+
+        self.mock.dispatcher.receivers[url_prefix] = receiver
+
+    def webhook_secret(self, tenant: str, *, vendor: str | None = None) -> str:
+        """The secret `tenant`'s deliveries are signed with (unless a subscription sets one)."""
+        return self.mock.webhooks.secret(vendor or self._webhook_vendor(), tenant)
+
+    def dispatch(self) -> list[Delivery]:
+        """Queue the webhooks of runs that ended by now and send every due delivery, in this
+        thread; returns the deliveries attempted."""
+        return self.mock.deliver_due()
+
+    def deliveries(self, *, vendor: str | None = None, event: str | None = None,
+                   run_id: str | None = None) -> list[Delivery]:
+        """Every delivery queued so far (oldest first), each with its attempts."""
+        return [d for d in self.mock.webhooks.deliveries(vendor)
+                if event in (None, d.event) and run_id in (None, d.run_id)]
+
+    def webhook_fault(self, kind: Literal["drop", "delay", "duplicate", "reorder"], *,
+                      count: int = 1, seconds: float = 0.0, vendor: str | None = None,
+                      event: str | None = None) -> WebhookFault:
+        """Drop, delay (by `seconds` of mock time), duplicate, or reorder (hold `count`, then
+        send them newest first) the next `count` deliveries."""
+        fault = WebhookFault(kind=kind, count=count, seconds=seconds, vendor=vendor, event=event)
+        self.mock.webhooks.add_fault(fault)
+        return fault
+
+    verify_signature = staticmethod(verify_signature)
+
+    def _webhook_vendor(self) -> str:
+        sending = [name for name, runtime in self.mock.vendors.items()
+                   if any(lc.webhooks for lc in runtime.contract.extensions.lifecycles.values())]
+        if len(sending) != 1:
+            raise ValueError(f"name the vendor (vendor=...): webhooks are sent by {sending}")
+        return sending[0]
 
     def _recorded(self) -> list[tuple[int, JournalEntry]]:
         return [(value["seq"], JournalEntry.model_validate(value))

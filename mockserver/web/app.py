@@ -18,6 +18,7 @@ from mockserver.web.control import control_api
 from mockserver.web.dispatch import VendorDispatch
 from mockserver.web.docs import docs_pages
 from mockserver.web.downloads import download_links
+from mockserver.web.webhooks import webhooks_api
 
 __all__ = ["create_app"]
 
@@ -32,6 +33,7 @@ def create_app(config: MockConfig | None = None, *, mock: Mock | None = None) ->
     app.register_blueprint(control_api(mock))
     app.register_blueprint(docs_pages(mock))
     app.register_blueprint(download_links(mock))
+    app.register_blueprint(webhooks_api(mock))
 
     @app.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
     def nowhere(path: str) -> tuple[Response, int]:
