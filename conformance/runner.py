@@ -14,6 +14,7 @@ from conformance.checks.generated import run_examples, run_generated
 from conformance.checks.lifecycle import run_lifecycles
 from conformance.checks.links import run_links
 from conformance.checks.resources import run_resources
+from conformance.checks.webhooks import run_webhooks
 from conformance.findings import Results
 from conformance.options import RunOptions
 from conformance.preflight import preflight
@@ -71,6 +72,9 @@ FAMILIES: dict[str, Family] = {
                         "deleted", ("resources created", "resources read back"), _has_resources),
     "links": Family(run_links, "stateful sequences through the contract's OpenAPI links",
                     ("documented successes",)),
+    "webhooks": Family(run_webhooks, "runs that end are notified: signed deliveries of the "
+                       "declared payload (only with --webhooks)", ("deliveries checked",),
+                       lambda t: any(lc.webhooks for lc in t.extensions.lifecycles.values())),
 }
 
 
@@ -89,7 +93,7 @@ def run(options: RunOptions, progress: Callable[[str], None] = lambda line: None
     results.transport = target.session.tally
     profile = PROFILES[options.profile]
     spent: str | None = None
-    for name in options.checks or list(FAMILIES):
+    for name in options.checks or [f for f in FAMILIES if f != "webhooks" or options.webhooks]:
         family = FAMILIES[name]
         if not family.applies(target):
             results.skipped(name, "-", "the contract gives this family nothing to check")
