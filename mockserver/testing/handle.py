@@ -198,8 +198,15 @@ class MockHandle:
 
     def dispatch(self) -> list[Delivery]:
         """Queue the webhooks of runs that ended by now and send every due delivery, in this
-        thread; returns the deliveries attempted."""
-        return self.mock.deliver_due()
+        thread, waiting for those the background dispatcher is sending; returns the deliveries
+        attempted here."""
+        sent = self.mock.deliver_due()
+        deadline = time.monotonic() + self.mock.config.webhooks.timeout_seconds + 1
+        while any(d.state == "sending" for d in self.mock.webhooks.deliveries()) and \
+                time.monotonic() < deadline:
+            time.sleep(0.01)
+            sent += self.mock.dispatcher.send_due()
+        return sent
 
     def deliveries(self, *, vendor: str | None = None, event: str | None = None,
                    run_id: str | None = None) -> list[Delivery]:

@@ -65,3 +65,24 @@ def test_the_users_own_receiver_app_behind_an_intercepted_url(vendor_mock):
     assert wait_for(lambda: verified)
     assert verified == [True]
     assert wait_for(lambda: vendor_mock.deliveries()[0].state == "delivered")
+
+
+@pytest.mark.vendor_mock("further")
+def test_the_readme_example(vendor_mock):
+    app = Flask("my_flask_app")
+    received = []
+
+    @app.post("/webhooks/further")
+    def hook():
+        received.append(request.get_json())
+        return "", 204
+
+    vendor_mock.receive_webhooks("https://myapp.example", app)
+    vendor_mock.subscribe("https://myapp.example/webhooks/further")
+    trigger(token(), "seconds=5")
+    vendor_mock.advance(10)
+    vendor_mock.dispatch()
+    [delivery] = vendor_mock.deliveries()
+    assert delivery.state == "delivered" and received[0]["status"] == "completed"
+    assert vendor_mock.verify_signature(delivery.body, delivery.attempts[0].signature,
+                                        vendor_mock.webhook_secret("YOUR_CLIENT_ID"))
