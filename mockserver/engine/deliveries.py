@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from mockserver.config import Webhooks, WebhookSubscription
+from mockserver.engine.journal import JournalEntry
 from mockserver.engine.signing import tenant_secret
 from mockserver.storage import Store, keys
 
@@ -178,6 +179,11 @@ class WebhookQueue:
         copies = [delivery]
         if fault is not None and fault.kind == "drop":
             delivery.state = "dropped"
+            self._store.append_journal(JournalEntry(  # seen, though never sent
+                time=now, vendor=delivery.vendor, method="POST", path=delivery.url,
+                operation=delivery.event, status=0, verdict="conforms", identity=delivery.tenant,
+                kind="webhook", delivery=delivery.webhook_id, attempt=0,
+                error="dropped by a webhook fault").model_dump_json())
         elif fault is not None and fault.kind == "delay":
             delivery.next_at = now + fault.seconds
         elif fault is not None and fault.kind == "duplicate":

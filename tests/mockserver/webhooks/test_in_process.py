@@ -174,6 +174,8 @@ def test_faults_drop_delay_duplicate_reorder() -> None:
     assert [r.json()["workflow_execution_id"] for r in got] == [ids[2], ids[2]]
     assert got[0].headers["Webhook-Id"] == got[1].headers["Webhook-Id"]
     assert [d.state for d in handle.deliveries()][:2] == ["dropped", "pending"]
+    [dropped] = [e for e in handle.journal() if e.kind == "webhook" and e.attempt == 0]
+    assert dropped.error == "dropped by a webhook fault" and dropped.status == 0
     handle.advance(30)
     handle.dispatch()
     assert got[-1].json()["workflow_execution_id"] == ids[1]
