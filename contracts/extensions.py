@@ -172,6 +172,9 @@ class Webhooks(_Extension):
     subscribe: str | None = Field(
         None, description="operationId of the vendor's own subscription operation, if it "
         "documents one; else subscriptions are made through the mock's control API.")
+    callback: str | None = Field(
+        None, description="JSON pointer into the create request's body to a URL that gets "
+        "this run's webhooks too (e.g. `/webhook`), where the API documents one.")
 
 
 class Lifecycle(_Extension):

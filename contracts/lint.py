@@ -255,6 +255,14 @@ def _webhooks(resolved: dict[str, Any], lifecycle: Lifecycle, place: str,
     if subscribe is not None and subscribe not in known:
         problems.append(Problem(place=f"{place}.webhooks.subscribe", message=f"no operation "
                                 f"{subscribe!r}{_did_you_mean(subscribe, known)}"))
+    callback = lifecycle.webhooks.callback
+    if callback is not None:
+        _, create = _operation(resolved, lifecycle.create)
+        media = (create.get("requestBody") or {}).get("content", {}).get("application/json")
+        if media is None or pointers.subschema(media.get("schema", {}), callback) is None:
+            problems.append(Problem(place=f"{place}.webhooks.callback", message=f"{callback!r} "
+                                    f"is not a place {lifecycle.create}'s JSON request body "
+                                    "declares"))
     header = lifecycle.webhooks.signature.header.lower()
     for state, name in sorted(lifecycle.webhooks.when.items()):
         where = f"{place}.webhooks.when.{state}"

@@ -1,7 +1,8 @@
 """When a run enters a state its lifecycle notifies about, queue the webhook, exactly once.
 
 A run of a lifecycle that declares `webhooks` is watched from its creation (with the callback
-its create request named and where its client reached the server, for the body's URLs). Whoever
+its create request named — `Prefer: callback=`, or the body field the contract declares — and
+where its client reached the server, for the body's URLs). Whoever
 first sees it in a notifying state — a poll, a cancel, a forced state, or the sweep the clock's
 advance and the background dispatcher run — stores that state and claims the notice in the
 watch entry through `Store.update`; only the claimer renders the poll body and queues the
@@ -16,6 +17,7 @@ from typing import Any
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from contracts import pointers
 from contracts.extensions import Lifecycle
 from mockserver.engine.call import Call, VendorContext
 from mockserver.engine.contract import Operation
@@ -36,10 +38,13 @@ def watch(call: Call, lifecycle: Lifecycle, run: Run) -> None:
     if lifecycle.webhooks is None or call.vendor.webhooks is None:
         return
     due = run.created_at + run.plan.seconds if run.plan.seconds is not None else None
+    callback = call.prefer.callback
+    if callback is None and lifecycle.webhooks.callback is not None:
+        named = pointers.get(call.inputs.body, lifecycle.webhooks.callback, None)
+        callback = named if isinstance(named, str) and named else None
     call.vendor.store.put(keys.WEBHOOK_WATCH, run.key, {
         "vendor": run.vendor, "resource": run.resource, "id": run.id, "due": due,
-        "root": call.root_url, "prefix": call.prefix, "callback": call.prefer.callback,
-        "notified": []})
+        "root": call.root_url, "prefix": call.prefix, "callback": callback, "notified": []})
 
 
 def notify(vendor: VendorContext, lifecycle: Lifecycle, run: Run, now: float, render: Render,

@@ -39,3 +39,14 @@ def test_a_webhook_mistake_is_named_with_its_place(tmp_path: Path, original: str
     broken.write_text(FURTHER.replace(original, mistake, 1), encoding="utf-8")
     problems = [str(problem) for problem in contracts.lint(str(broken))]
     assert any(problem.startswith(named) for problem in problems), problems
+
+
+def test_a_callback_field_the_create_body_does_not_declare_is_named(tmp_path: Path) -> None:
+    replicate = Path(__file__).parent.parent / "any_contract" / "replicate.yaml"
+    text = replicate.read_text(encoding="utf-8")
+    assert "callback: /webhook\n" in text
+    broken = tmp_path / "replicate.yaml"
+    broken.write_text(text.replace("callback: /webhook\n", "callback: /hook\n"), encoding="utf-8")
+    problems = [str(problem) for problem in contracts.lint(str(broken))]
+    assert "x-lifecycles.prediction.webhooks.callback: '/hook' is not a place createPrediction's " \
+        "JSON request body declares" in problems, problems
