@@ -12,13 +12,13 @@ from typing import Any
 
 import contracts
 from contracts.extensions import Lifecycle
-from mockserver.config import Credentials, MockConfig
+from mockserver.config import Credentials, MockConfig, WebhookSubscription
 from mockserver.engine.auth import Authenticator
 from mockserver.engine.behaviour import Behaviour
 from mockserver.engine.call import VendorContext
 from mockserver.engine.clock import Clock
 from mockserver.engine.contract import Contract
-from mockserver.engine.deliveries import Delivery, WebhookQueue
+from mockserver.engine.deliveries import Delivery, Subscription, WebhookQueue
 from mockserver.engine.dispatcher import Dispatcher
 from mockserver.engine.faults import FaultInjector, FaultRule, default_rules
 from mockserver.engine.journal import JournalEntry
@@ -27,7 +27,7 @@ from mockserver.engine.pipeline import VendorPipeline
 from mockserver.engine.scenarios import Scenario, ScenarioQueue
 from mockserver.handlers import handlers_for
 from mockserver.handlers.runs import run_body
-from mockserver.handlers.webhooks import notify, sweep
+from mockserver.handlers.webhooks import notify, sweep, watch_live
 from mockserver.storage import StoreUnavailable, keys, open_store
 from mockserver.vendors import behaviour_for
 
@@ -148,6 +148,21 @@ class Mock:
         """Whether any lifecycle this mock serves declares webhooks."""
         return any(lifecycle.webhooks is not None for runtime in self.vendors.values()
                    for lifecycle in runtime.contract.extensions.lifecycles.values())
+
+    def subscribe(self, subscription: WebhookSubscription, *, root: str = "http://localhost",
+                  receiver_url: bool = False) -> Subscription:
+        """Subscribe (`receiver_url`: to an in-process receiver's URL) and watch the vendor's
+        live runs from now on; `root`: the server as its clients reach it (for body URLs)."""
+        if subscription.vendor not in self.vendors:
+            raise LookupError(f"no vendor {subscription.vendor!r}; this mock serves "
+                              f"{', '.join(self.vendors)}")
+        stored = self.webhooks.add_receiver(
+            subscription.vendor, subscription.url, tenant=subscription.tenant,
+            events=subscription.events, secret=subscription.secret) if receiver_url \
+            else self.webhooks.subscribe(subscription)
+        watch_live(self.vendors[subscription.vendor].vendor, root.rstrip("/"),
+                   self.mount_prefix(subscription.vendor), self.clock.now())
+        return stored
 
     def notify_due(self) -> None:
         """Queue the webhooks of runs whose planned time has passed (after the clock moved)."""

@@ -99,29 +99,52 @@ class WebhookQueue:
     # -- subscriptions -----------------------------------------------------------------------
 
     def subscribe(self, subscription: WebhookSubscription) -> Subscription:
-        stored = Subscription(**subscription.model_dump(), id=f"whs_{uuid.uuid4().hex[:12]}")
-        self._store.put(keys.WEBHOOK_SUBSCRIPTIONS, stored.id, stored.model_dump())
-        return stored
+        return self._add(Subscription(**subscription.model_dump(),
+                                      id=f"whs_{uuid.uuid4().hex[:12]}"))
 
     def add_receiver(self, vendor: str, url: str, *, tenant: str | None = None,
                      events: list[str] | None = None, secret: str | None = None) -> Subscription:
         """A subscription to a URL no http(s) pattern allows (an in-process receiver's)."""
-        stored = Subscription(vendor=vendor, url=url, tenant=tenant, events=events or [],
-                              secret=secret, id=f"whs_{uuid.uuid4().hex[:12]}")
-        self._store.put(keys.WEBHOOK_SUBSCRIPTIONS, stored.id, stored.model_dump())
-        return stored
+        return self._add(Subscription(vendor=vendor, url=url, tenant=tenant, events=events or [],
+                                      secret=secret, id=f"whs_{uuid.uuid4().hex[:12]}"))
+
+    def _add(self, subscription: Subscription) -> Subscription:
+        # one value for all: every create asks whether anyone listens, and a single key is
+        # served from the store's read cache
+        self._store.update(*keys.WEBHOOK_SUBSCRIPTIONS, lambda current: {"subscriptions": [
+            *(current or {}).get("subscriptions", []), subscription.model_dump()]})
+        return subscription
 
     def unsubscribe(self, subscription_id: str) -> None:
-        if not self._store.delete(keys.WEBHOOK_SUBSCRIPTIONS, subscription_id):
+        found: list[bool] = []
+
+        def remove(current: dict[str, Any] | None) -> dict[str, Any] | None:
+            found.clear()
+            kept = [s for s in (current or {}).get("subscriptions", [])
+                    if s["id"] != subscription_id]
+            if len(kept) == len((current or {}).get("subscriptions", [])):
+                return None
+            found.append(True)
+            return {"subscriptions": kept}
+
+        self._store.update(*keys.WEBHOOK_SUBSCRIPTIONS, remove)
+        if not found:
             raise LookupError(f"no webhook subscription {subscription_id!r} (those of the "
                               "configuration cannot be removed)")
+
+    def _stored(self) -> list[dict[str, Any]]:
+        return list((self._store.get(*keys.WEBHOOK_SUBSCRIPTIONS) or {}).get("subscriptions", []))
 
     def subscriptions(self, vendor: str | None = None) -> list[Subscription]:
         configured = [Subscription(**s.model_dump(), id=f"config-{i}")
                       for i, s in enumerate(self.config.subscriptions)]
-        stored = [Subscription.model_validate(v)
-                  for v in self._store.values(keys.WEBHOOK_SUBSCRIPTIONS)]
+        stored = [Subscription.model_validate(v) for v in self._stored()]
         return [s for s in configured + stored if vendor in (None, s.vendor)]
+
+    def has_subscriptions(self, vendor: str) -> bool:
+        """Whether anyone subscribed to this vendor's webhooks (so new runs must be watched)."""
+        return any(s.vendor == vendor for s in self.config.subscriptions) or any(
+            v["vendor"] == vendor for v in self._stored())
 
     def secret(self, vendor: str, tenant: str | None) -> str:
         """The tenant's signing secret: configured, else derived from the seed."""

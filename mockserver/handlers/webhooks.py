@@ -27,24 +27,54 @@ from mockserver.engine.validation import Inputs
 from mockserver.storage import keys
 from mockserver.storage.base import encode
 
-__all__ = ["Render", "notify", "sweep", "watch"]
+__all__ = ["Render", "notify", "sweep", "watch", "watch_live"]
 
 Render = Callable[[Call, Lifecycle, Run, Operation], Any]
 """How a run's poll body is made (`runs.run_body`, passed in: runs.py calls this module)."""
 
 
 def watch(call: Call, lifecycle: Lifecycle, run: Run) -> None:
-    """Start watching a new run of a lifecycle that notifies (called where runs are created)."""
-    if lifecycle.webhooks is None or call.vendor.webhooks is None:
+    """Start watching a new run of a lifecycle that notifies (called where runs are created),
+    if anyone would be told: a subscription, or a callback the request names. A run created
+    before the first subscription is watched from then on (`watch_live`)."""
+    queue = call.vendor.webhooks
+    if lifecycle.webhooks is None or queue is None:
         return
-    due = run.created_at + run.plan.seconds if run.plan.seconds is not None else None
     callback = call.prefer.callback
     if callback is None and lifecycle.webhooks.callback is not None:
         named = pointers.get(call.inputs.body, lifecycle.webhooks.callback, None)
         callback = named if isinstance(named, str) and named else None
-    call.vendor.store.put(keys.WEBHOOK_WATCH, run.key, {
+    if callback is None and not queue.has_subscriptions(call.vendor.name):
+        return  # nobody to tell: creates pay no extra write
+    _watch(call.vendor, run, call.root_url, call.prefix, callback)
+
+
+def watch_live(vendor: VendorContext, root: str, prefix: str, now: float) -> int:
+    """Watch every live run of the vendor's notifying lifecycles not watched yet (after a
+    subscription is made); `root` and `prefix`: where a client reaches the vendor, for the
+    URLs in the body. Returns how many."""
+    watched = {v["id"] for v in vendor.store.values(keys.WEBHOOK_WATCH)
+               if v["vendor"] == vendor.name}
+    lifecycles = vendor.contract.extensions.lifecycles
+    added = 0
+    for value in vendor.store.values(keys.RUNS):
+        run = Run.model_validate(value)
+        lifecycle = lifecycles.get(run.resource)
+        if run.vendor != vendor.name or run.id in watched or lifecycle is None \
+                or lifecycle.webhooks is None \
+                or advance(run, lifecycle, now).state in lifecycle.terminal:
+            continue
+        _watch(vendor, run, root, prefix, None)
+        added += 1
+    return added
+
+
+def _watch(vendor: VendorContext, run: Run, root: str, prefix: str,
+           callback: str | None) -> None:
+    due = run.created_at + run.plan.seconds if run.plan.seconds is not None else None
+    vendor.store.put(keys.WEBHOOK_WATCH, run.key, {
         "vendor": run.vendor, "resource": run.resource, "id": run.id, "due": due,
-        "root": call.root_url, "prefix": call.prefix, "callback": callback, "notified": []})
+        "root": root, "prefix": prefix, "callback": callback, "notified": []})
 
 
 def notify(vendor: VendorContext, lifecycle: Lifecycle, run: Run, now: float, render: Render,

@@ -31,8 +31,8 @@ FAULTS = (CONTROL, "faults")
 SCENARIOS = (CONTROL, "scenarios")
 WEBHOOK_FAULTS = (CONTROL, "webhook-faults")
 """Delivery faults waiting for the deliveries they apply to (drop, delay, duplicate, reorder)."""
-WEBHOOK_SUBSCRIPTIONS = "webhook-subscription"
-"""Webhook subscriptions, keyed by their id."""
+WEBHOOK_SUBSCRIPTIONS = (CONTROL, "webhook-subscriptions")
+"""Every webhook subscription, in one value: each create reads it."""
 WEBHOOK_DELIVERIES = "webhook-delivery"
 """Every delivery with its attempts, keyed by its id (the `Webhook-Id`)."""
 WEBHOOK_DUE = "webhook-due"

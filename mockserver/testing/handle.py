@@ -175,12 +175,13 @@ class MockHandle:
         status it answers (None: 200), called in this process."""
         name = vendor or self._webhook_vendor()
         if isinstance(target, str):
-            return self.mock.webhooks.subscribe(WebhookSubscription(
+            return self.mock.subscribe(WebhookSubscription(
                 vendor=name, url=target, events=events or [], secret=secret, tenant=tenant))
         url = f"python:{getattr(target, '__name__', 'receiver')}-{uuid.uuid4().hex[:8]}"
         self.mock.dispatcher.receivers[url] = target
-        return self.mock.webhooks.add_receiver(name, url, tenant=tenant, events=events,
-                                               secret=secret)
+        return self.mock.subscribe(WebhookSubscription.model_construct(
+            vendor=name, url=url, tenant=tenant, events=events or [], secret=secret),
+            receiver_url=True)
 
     def receive_webhooks(self, url_prefix: str, app: Any) -> None:
         """Deliver webhooks to URLs below `url_prefix` to a WSGI `app` (your own webhook

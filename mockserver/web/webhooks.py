@@ -44,9 +44,7 @@ def webhooks_api(mock: Mock) -> Blueprint:
 
     @api.post("/subscriptions")
     def subscribe() -> tuple[Response, int]:
-        wanted = body(WebhookSubscription)
-        known_vendor(wanted.vendor)
-        stored = mock.webhooks.subscribe(wanted)
+        stored = mock.subscribe(body(WebhookSubscription), root=request.host_url)
         secret = stored.secret or mock.webhooks.secret(stored.vendor, stored.tenant)
         return jsonify({**stored.model_dump(), "signing_secret": secret}), 201
 

@@ -207,3 +207,21 @@ def test_deliveries_to_a_wsgi_receiver_in_process() -> None:
     assert [body["status"] for body in seen] == ["completed"]
     assert [a.status for d in handle.deliveries() if d.url.startswith("https://")
             for a in d.attempts] == [204]
+
+
+def test_runs_are_watched_only_once_someone_listens_and_then_all_live_ones() -> None:
+    mock = Mock(MockConfig(contracts=["further"]))
+    handle = MockHandle(mock)
+    handle.freeze()
+    api = InProcess(mock)
+    headers = token(api)
+    ended = trigger(api, headers, prefer="seconds=1").json()["workflow_execution_id"]
+    live = trigger(api, headers, prefer="seconds=50").json()["workflow_execution_id"]
+    assert mock.store.values("webhook-watch") == []  # nobody listens: no extra write
+    handle.advance(2)
+    got: list = []
+    handle.subscribe(got.append)
+    handle.advance(60)
+    handle.dispatch()
+    assert [request.json()["workflow_execution_id"] for request in got] == [live]
+    assert ended != live
