@@ -76,6 +76,8 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
             click.echo("      no credentials: every secured request gets 401. Declare "
                        "`x-demo-credentials` in the contract or `credentials` in --config")
     click.echo(f"  Control API  {base}/__mock__/")
+    if mock.sends_webhooks:
+        click.echo(f"  Webhooks     subscribe: POST {base}/__mock__/webhooks/subscriptions")
     sys.stdout.flush()
     from mockserver.web import server
     from mockserver.web.app import create_app

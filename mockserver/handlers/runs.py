@@ -101,7 +101,8 @@ def poll_run(call: Call, *, lifecycle: Lifecycle, link: dict[str, str]) -> Reply
         updated = vendor.store.update(keys.RUNS, key, lambda current: _polled(
             lifecycle, Run.model_validate(current), call.now).model_dump())
         seen = Run.model_validate(updated)
-    if lifecycle.webhooks is not None and seen.state in lifecycle.webhooks.when:
+    if lifecycle.webhooks is not None and seen.state != run.state \
+            and seen.state in lifecycle.webhooks.when:  # whoever stored a state notified it
         seen = notify(vendor, lifecycle, seen, call.now, run_body, call)
     return Reply(call.operation.success_status(),
                  run_body(call, lifecycle, seen, call.operation))

@@ -157,6 +157,19 @@ def test_a_bad_subscription_is_a_clear_usage_error(body, problem) -> None:
     assert answer.status in (400, 404) and problem in answer.text
 
 
+@pytest.mark.parametrize(("method", "path", "body", "status", "problem"), [
+    ("POST", "/__mock__/webhooks/faults", {"kind": "explode"}, 400, "kind"),
+    ("POST", "/__mock__/webhooks/faults", {"kind": "drop", "count": 0}, 400, "count"),
+    ("POST", "/__mock__/webhooks/faults", {"kind": "drop", "vendor": "nope"}, 404, "nope"),
+    ("GET", "/__mock__/webhooks/deliveries?vendor=nope", None, 404, "no vendor 'nope'"),
+    ("GET", "/__mock__/webhooks/secrets/nope/YOUR_CLIENT_ID", None, 404, "no vendor 'nope'"),
+])
+def test_bad_webhook_control_calls_are_named(method, path, body, status, problem) -> None:
+    _, _, api, _, _ = setup()
+    answer = api.request(method, path, json=body)
+    assert answer.status == status and problem in answer.text, answer.text
+
+
 def test_a_callback_that_is_no_url_is_the_vendors_400() -> None:
     _mock, _handle, api, headers, _ = setup()
     answer = trigger(api, headers, prefer="callback=nowhere")
