@@ -111,4 +111,5 @@ def test_conformance_lists_its_checks():
     result = conformance("checks")
     assert result.returncode == 0
     assert [line.split()[0] for line in result.stdout.splitlines()] == [
-        "positive", "negative", "examples", "auth", "lifecycle", "resources", "links"]
+        "positive", "negative", "examples", "auth", "lifecycle", "resources", "links",
+        "webhooks"]
