@@ -181,11 +181,13 @@ def status(api, workflow_id, headers=KEY, workspace="ws-1"):
 # -- a webhook receiver on a free loopback port --------------------------------------------
 
 class WebhookReceiver:
-    """Records every POST it gets; answers `statuses` in turn (then 200), so a test can make
-    the first attempts fail. A context manager; `url` is where to subscribe."""
+    """Records every POST it gets; answers `statuses` in turn (then 200), each after `delays`
+    seconds in turn (then at once), so a test can make the first attempts fail or time out. A
+    context manager; `url` is where to subscribe."""
 
-    def __init__(self, statuses: tuple[int, ...] = ()) -> None:
+    def __init__(self, statuses: tuple[int, ...] = (), delays: tuple[float, ...] = ()) -> None:
         self.statuses = list(statuses)
+        self.delays = list(delays)
         self.received: list[tuple[dict[str, str], bytes, int]] = []
         self._lock = threading.Lock()
 
@@ -196,7 +198,9 @@ class WebhookReceiver:
                        for key, value in environ.items() if key.startswith("HTTP_")}
             with self._lock:
                 status = self.statuses.pop(0) if self.statuses else 200
+                delay = self.delays.pop(0) if self.delays else 0.0
                 self.received.append((headers, body, status))
+            time.sleep(delay)
             start_response(f"{status} X", [("Content-Type", "text/plain")])
             return [b"ok"]
 

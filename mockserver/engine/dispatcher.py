@@ -135,8 +135,15 @@ class Dispatcher:
         thread.join(timeout=self._config.timeout_seconds + 1)
 
     def _loop(self, tick: Callable[[], object]) -> None:
+        failing = False
         while not self._stop.wait(self._config.interval_seconds):
             try:
                 tick()
             except Exception:  # a store away for a moment: try again at the next tick
-                log.exception("webhook dispatch failed; retrying at the next tick")
+                if not failing:  # once per outage, not five times a second
+                    log.exception("webhook dispatch failed; retrying every tick")
+                failing = True
+            else:
+                if failing:
+                    log.warning("webhook dispatch works again")
+                failing = False

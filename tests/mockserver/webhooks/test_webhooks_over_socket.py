@@ -10,6 +10,7 @@ import requests
 import yaml
 
 from mockserver import LiveServer, Mock, MockConfig
+from mockserver.config import WebhookSubscription
 from mockserver.engine.signing import verify_signature
 from tests.helpers import PDF, Served, WebhookReceiver, further_token
 
@@ -43,6 +44,20 @@ def test_a_receiver_failing_twice_gets_the_third_attempt_of_a_run_nobody_polls()
     journal = [e for e in mock.journal() if e.kind == "webhook"]
     assert [(e.attempt, e.status) for e in journal] == [(1, 500), (2, 502), (3, 200)]
     assert all(e.duration_ms > 0 and e.path == receiver.url for e in journal)
+
+
+def test_a_receiver_that_does_not_answer_in_time_is_retried() -> None:
+    mock = Mock(MockConfig(contracts=["further"], webhooks={**FAST, "timeout_seconds": 0.3}))
+    with WebhookReceiver(delays=(1.0,)) as receiver, LiveServer(mock) as server:
+        mock.subscribe(WebhookSubscription(vendor="further", url=receiver.url))
+        _trigger(server.url, further_token(server.url), "seconds=0")
+        receiver.wait(2)
+        deadline = time.monotonic() + 5
+        while mock.webhooks.deliveries()[0].state != "delivered" and time.monotonic() < deadline:
+            time.sleep(0.02)
+    [delivery] = mock.webhooks.deliveries()
+    assert [a.status for a in delivery.attempts] == [None, 200]
+    assert "Timeout" in (delivery.attempts[0].error or "")
 
 
 def test_two_worker_processes_send_each_delivery_once(tmp_path) -> None:
