@@ -58,6 +58,12 @@ def test_a_body_that_is_not_the_declared_payload_is_caught(
     assert "the body matches the webhook's schema" in rules(results)
 
 
+def test_a_header_that_breaks_its_declaration_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dispatcher, "sign", lambda body, secret, timestamp: "v1=forged")
+    found = {(f.rule, f.message.split(":")[0]) for f in check().findings}
+    assert ("the webhook's declared headers are sent", "Webhook-Signature") in found
+
+
 def test_the_cli_flag_runs_the_family() -> None:
     mock = Mock(MockConfig(contracts=["further"], webhooks=FAST))
     with LiveServer(mock) as server:

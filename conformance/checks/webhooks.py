@@ -2,9 +2,10 @@
 
 A receiver on 127.0.0.1 is subscribed where the contract says how (the mock's control API when
 the vendor documents no subscription operation), runs are created and followed to their end, and
-every delivery is held to its webhook's declaration: a declared event, a body that matches the
-webhook's schema and is the run as its final poll shows it, a valid `t=,v1=` HMAC-SHA256
-signature with a fresh timestamp, a delivery id; and every run that ended is notified.
+every delivery is held to its webhook's declaration: a declared event, the declared headers, a
+body that matches the webhook's schema and is the run as its final poll shows it, a valid
+`t=,v1=` HMAC-SHA256 signature with a fresh timestamp, a delivery id; and every run that ended
+is notified.
 """
 
 from __future__ import annotations
@@ -258,6 +259,18 @@ def _judge(target: Target, results: Results, lifecycle: Lifecycle, runs: list[Ru
         if not delivery.headers.get(names.id_header.lower()):
             results.failed(CHECK, label, "every delivery carries its id",
                            f"no {names.id_header} header")
+        for parameter in post.get("parameters", []):
+            if parameter.get("in") != "header":
+                continue
+            value = delivery.headers.get(str(parameter["name"]).lower())
+            if value is None and parameter.get("required"):
+                results.failed(CHECK, label, "the webhook's declared headers are sent",
+                               f"no {parameter['name']} header")
+            elif value is not None and not jsonschema.Draft202012Validator(
+                    parameter.get("schema", {})).is_valid(value):
+                results.failed(CHECK, label, "the webhook's declared headers are sent",
+                               f"{parameter['name']}: {value!r} does not match "
+                               f"{parameter.get('schema')}")
         run = by_id.get(str(pointers.get(body, lifecycle.id.poll, None)))
         if run is not None:
             state = pointers.get(body, lifecycle.status.poll, None)
