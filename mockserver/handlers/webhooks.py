@@ -46,7 +46,7 @@ def watch(call: Call, lifecycle: Lifecycle, run: Run) -> None:
         callback = named if isinstance(named, str) and named else None
     if callback is None and not queue.has_subscriptions(call.vendor.name):
         return  # nobody to tell: creates pay no extra write
-    _watch(call.vendor, run, call.root_url, call.prefix, callback)
+    _watch(call.vendor, lifecycle, run, call.root_url, call.prefix, callback)
 
 
 def watch_live(vendor: VendorContext, root: str, prefix: str, now: float) -> int:
@@ -64,14 +64,17 @@ def watch_live(vendor: VendorContext, root: str, prefix: str, now: float) -> int
                 or lifecycle.webhooks is None \
                 or advance(run, lifecycle, now).state in lifecycle.terminal:
             continue
-        _watch(vendor, run, root, prefix, None)
+        _watch(vendor, lifecycle, run, root, prefix, None)
         added += 1
     return added
 
 
-def _watch(vendor: VendorContext, run: Run, root: str, prefix: str,
+def _watch(vendor: VendorContext, lifecycle: Lifecycle, run: Run, root: str, prefix: str,
            callback: str | None) -> None:
-    due = run.created_at + run.plan.seconds if run.plan.seconds is not None else None
+    # when it ends by time: as planned, or at the lifecycle's limit (a run planned by polls
+    # ends only on a poll)
+    limits = [s for s in (run.plan.seconds, lifecycle.max_seconds) if s is not None]
+    due = run.created_at + min(limits) if limits else None
     vendor.store.put(keys.WEBHOOK_WATCH, run.key, {
         "vendor": run.vendor, "resource": run.resource, "id": run.id, "due": due,
         "root": root, "prefix": prefix, "callback": callback, "notified": []})
@@ -132,8 +135,10 @@ def sweep(vendor: VendorContext, now: float, render: Render) -> int:
         if stored is None or lifecycle is None:
             vendor.store.delete(keys.WEBHOOK_WATCH, keys.run_key(vendor.name, watched["id"]))
             continue
-        notify(vendor, lifecycle, advance(Run.model_validate(stored), lifecycle, now), now,
-               render)
+        run = Run.model_validate(stored)
+        if run.pinned:
+            continue  # held in its state until forced on, which notifies by itself
+        notify(vendor, lifecycle, advance(run, lifecycle, now), now, render)
         looked += 1
     return looked
 

@@ -41,3 +41,44 @@ def test_the_body_field_and_the_preference_name_where_a_prediction_notifies() ->
     secret = handle.webhook_secret("r8_demo_token", vendor="replicate")
     assert verify_signature(success.body, success.headers["Webhook-Signature"], secret)
     assert success.headers["Webhook-Event"] == "predictionCompleted"
+
+
+def test_a_run_planned_by_polls_notifies_when_the_lifecycles_limit_fails_it(tmp_path) -> None:
+    text = REPLICATE.read_text(encoding="utf-8")
+    limited = tmp_path / "replicate.yaml"
+    limited.write_text(text.replace("    cancel: cancelPrediction\n",
+                                    "    cancel: cancelPrediction\n    max_seconds: 10\n", 1),
+                       encoding="utf-8")
+    mock = Mock(MockConfig(contracts=[str(limited)]))
+    handle = MockHandle(mock)
+    handle.freeze()
+    got: list = []
+    mock.dispatcher.receivers["https://body.test"] = got.append
+    api = InProcess(mock)
+    created = api.request("POST", PREDICTIONS, headers={**TOKEN, "Prefer": "polls=100"}, json={
+        "version": "v1", "input": {}, "webhook": "https://body.test/hook"})
+    assert created.status == 201, created.text
+    handle.advance(9)
+    handle.dispatch()
+    assert got == []
+    handle.advance(2)  # nobody polls: the sweep finds it failed at its limit
+    handle.dispatch()
+    assert [request.json()["status"] for request in got] == ["failed"]
+
+
+def test_a_run_held_in_its_state_notifies_once_forced_to_end() -> None:
+    mock = Mock(MockConfig(contracts=[str(REPLICATE)]))
+    handle = MockHandle(mock)
+    handle.freeze()
+    got: list = []
+    mock.dispatcher.receivers["https://body.test"] = got.append
+    api = InProcess(mock)
+    run_id = api.request("POST", PREDICTIONS, headers={**TOKEN, "Prefer": "seconds=1"}, json={
+        "version": "v1", "input": {}, "webhook": "https://body.test/hook"}).json()["id"]
+    handle.force(run_id, "processing")
+    handle.advance(5)
+    handle.dispatch()
+    assert got == []
+    handle.force(run_id, "succeeded")
+    handle.dispatch()
+    assert [request.json()["status"] for request in got] == ["succeeded"]
