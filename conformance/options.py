@@ -38,5 +38,8 @@ class RunOptions(BaseModel):
     timeout: float = Field(30.0, gt=0, description="Seconds one request may take.")
     rate_limit: float | None = Field(
         None, gt=0, description="Requests per second at most (`--rate-limit 10/s`).")
+    webhooks: bool = Field(
+        False, description="Also check webhooks: a local receiver subscribes and every run that "
+        "ends must be notified with a signed delivery of the declared payload.")
     max_requests: int | None = Field(
         None, gt=0, description="Requests a run may send; it stops where it is once spent.")

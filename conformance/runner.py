@@ -17,6 +17,7 @@ from conformance.checks.links import run_links
 from conformance.checks.resources import run_resources
 from conformance.checks.runs import applies as _has_run_extras
 from conformance.checks.runs import run_runs
+from conformance.checks.webhooks import run_webhooks
 from conformance.findings import Results
 from conformance.options import RunOptions
 from conformance.preflight import preflight
@@ -82,6 +83,9 @@ FAMILIES: dict[str, Family] = {
                    "out, as x-lifecycles declares them", ("runs created",), _has_run_extras),
     "links": Family(run_links, "stateful sequences through the contract's OpenAPI links",
                     ("documented successes",)),
+    "webhooks": Family(run_webhooks, "runs that end are notified: signed deliveries of the "
+                       "declared payload (only with --webhooks)", ("deliveries checked",),
+                       lambda t: any(lc.webhooks for lc in t.extensions.lifecycles.values())),
 }
 
 
@@ -100,7 +104,7 @@ def run(options: RunOptions, progress: Callable[[str], None] = lambda line: None
     results.transport = target.session.tally
     profile = PROFILES[options.profile]
     spent: str | None = None
-    for name in options.checks or list(FAMILIES):
+    for name in options.checks or [f for f in FAMILIES if f != "webhooks" or options.webhooks]:
         family = FAMILIES[name]
         if not family.applies(target):
             results.skipped(name, "-", "the contract gives this family nothing to check")

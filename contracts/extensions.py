@@ -39,6 +39,8 @@ __all__ = [
     "Timestamps",
     "ValidationStyle",
     "Vendor",
+    "WebhookSignature",
+    "Webhooks",
 ]
 
 
@@ -161,6 +163,29 @@ class RunTimestamps(_Extension):
     finished: str | None = Field(None, description="When it reached a terminal state (else null).")
 
 
+class WebhookSignature(_Extension):
+    """How a delivery is signed: `<header>: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`."""
+
+    header: str = "Webhook-Signature"
+    scheme: Literal["hmac-sha256"] = "hmac-sha256"
+
+
+class Webhooks(_Extension):
+    """Which of a lifecycle's states notify: entering a state sends the webhook (a name under
+    the contract's top-level `webhooks`) whose body is the run's poll body."""
+
+    when: dict[str, str] = Field(description="state -> webhook name, sent when a run enters it.")
+    signature: WebhookSignature = Field(default_factory=WebhookSignature)
+    id_header: str = Field("Webhook-Id", description="The delivery id, the same on retries.")
+    event_header: str = Field("Webhook-Event", description="The webhook's name.")
+    subscribe: str | None = Field(
+        None, description="operationId of the vendor's own subscription operation, if it "
+        "documents one; else subscriptions are made through the mock's control API.")
+    callback: str | None = Field(
+        None, description="JSON pointer into the create request's body to a URL that gets "
+        "this run's webhooks too (e.g. `/webhook`), where the API documents one.")
+
+
 class Lifecycle(_Extension):
     """A long-running resource: how it is created, polled, and which states it may pass through."""
 
@@ -189,6 +214,7 @@ class Lifecycle(_Extension):
     cancelled: str | None = Field(None, description="The terminal state a cancelled run is in.")
     conflict: int = Field(409, description="The status cancelling a terminal run answers.")
     listing: RunList | None = Field(None, alias="list", description="The runs' list operation.")
+    webhooks: Webhooks | None = Field(None, description="The webhooks its runs send.")
 
     @model_validator(mode="after")
     def _states_are_declared(self) -> Lifecycle:
@@ -196,6 +222,8 @@ class Lifecycle(_Extension):
         named = {self.initial, self.success, self.failure, *self.terminal, *self.fields}
         if self.cancelled is not None:
             named.add(self.cancelled)
+        if self.webhooks is not None:
+            named.update(self.webhooks.when)
         for source, targets in self.transitions.items():
             named.add(source)
             named.update(targets)

@@ -226,6 +226,8 @@ def _lifecycle(resolved: dict[str, Any], name: str, body: Any,
             problems.append(Problem(place=f"{place}.conflict", message=f"{lifecycle.cancel} "
                                     f"does not declare {lifecycle.conflict}, the answer for a "
                                     "run that has ended"))
+    if lifecycle.webhooks is not None:
+        problems += _webhooks(resolved, lifecycle, place, poll_schema, known)
     if lifecycle.listing is not None:
         _, listed = _operation(resolved, lifecycle.listing.operation)
         schema = _success_schema(listed) or {}
@@ -234,6 +236,53 @@ def _lifecycle(resolved: dict[str, Any], name: str, body: Any,
             problems.append(Problem(place=f"{place}.list.items",
                                     message=f"{lifecycle.listing.items!r} is not an array in "
                                     "the list's response schema"))
+    return problems
+
+
+def _webhooks(resolved: dict[str, Any], lifecycle: Lifecycle, place: str,
+              poll_schema: dict[str, Any], known: set[str]) -> list[Problem]:
+    """Every webhook a lifecycle sends is declared under `webhooks` with a POST whose JSON body
+    is the poll body, and declares the signature header."""
+    assert lifecycle.webhooks is not None
+    declared = resolved.get("webhooks") or {}
+    problems = []
+    subscribe = lifecycle.webhooks.subscribe
+    if subscribe is not None and subscribe not in known:
+        problems.append(Problem(place=f"{place}.webhooks.subscribe", message=f"no operation "
+                                f"{subscribe!r}{_did_you_mean(subscribe, known)}"))
+    callback = lifecycle.webhooks.callback
+    if callback is not None:
+        _, create = _operation(resolved, lifecycle.create)
+        media = (create.get("requestBody") or {}).get("content", {}).get("application/json")
+        if media is None or pointers.subschema(media.get("schema", {}), callback) is None:
+            problems.append(Problem(place=f"{place}.webhooks.callback", message=f"{callback!r} "
+                                    f"is not a place {lifecycle.create}'s JSON request body "
+                                    "declares"))
+    header = lifecycle.webhooks.signature.header.lower()
+    for state, name in sorted(lifecycle.webhooks.when.items()):
+        where = f"{place}.webhooks.when.{state}"
+        if name not in declared:
+            close = difflib.get_close_matches(name, sorted(declared), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else \
+                f"; declared: {', '.join(sorted(declared)) or 'none'}"
+            problems.append(Problem(place=where, message=f"no webhook {name!r} under the "
+                                    f"top-level `webhooks`{hint}"))
+            continue
+        post = (declared[name] or {}).get("post")
+        media = ((post or {}).get("requestBody") or {}).get("content", {}).get("application/json")
+        if post is None or media is None:
+            problems.append(Problem(place=f"webhooks.{name}", message="needs a `post` with an "
+                                    "application/json requestBody: the run's poll body"))
+            continue
+        if media.get("schema") != poll_schema:
+            problems.append(Problem(place=f"webhooks.{name}.post.requestBody", message="the "
+                                    "body's schema is not the poll's success schema"))
+        headers = {str(p.get("name", "")).lower() for p in post.get("parameters", [])
+                   if p.get("in") == "header"}
+        if header not in headers:
+            problems.append(Problem(place=f"webhooks.{name}.post.parameters", message=f"the "
+                                    f"signature header {lifecycle.webhooks.signature.header!r} "
+                                    "is not declared"))
     return problems
 
 

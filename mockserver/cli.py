@@ -98,7 +98,12 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
     _banner(mock, base, config)
     from mockserver.web.app import create_app
 
-    server.run(lambda: create_app(config), workers=workers, threads=threads, listener=listener)
+    def build() -> Any:
+        app = create_app(config)
+        app.extensions["mockserver"].start_dispatcher()  # each worker sends due webhooks
+        return app
+
+    server.run(build, workers=workers, threads=threads, listener=listener)
 
 
 class Refusal(click.ClickException):
@@ -127,6 +132,8 @@ def _banner(mock: Any, base: str, config: MockConfig) -> None:
                        "`x-demo-credentials` in the contract or `credentials` in --config")
     click.echo(f"  Control API  {base}/__mock__/   health: {base}/__mock__/health")
     click.echo(f"  QA console   {base}/__mock__/ui")
+    if mock.sends_webhooks:
+        click.echo(f"  Webhooks     subscribe: POST {base}/__mock__/webhooks/subscriptions")
     sys.stdout.flush()
 
 

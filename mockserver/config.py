@@ -8,7 +8,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-__all__ = ["ALL_FAULT_KINDS", "Credentials", "Faults", "JournalSettings", "MockConfig", "Timing"]
+__all__ = [
+    "ALL_FAULT_KINDS",
+    "Credentials",
+    "Faults",
+    "JournalSettings",
+    "MockConfig",
+    "Timing",
+    "WebhookSubscription",
+    "Webhooks",
+]
 
 FaultKind = Literal["latency", "429", "500", "503"]
 ALL_FAULT_KINDS: tuple[FaultKind, ...] = ("latency", "429", "500", "503")
@@ -75,6 +84,37 @@ class JournalSettings(BaseModel):
                                 description="A larger request or response body is left out.")
 
 
+class WebhookSubscription(BaseModel):
+    """Where one tenant's webhooks go: a URL, the webhooks (all if none named), the secret."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vendor: str
+    url: str = Field(pattern=r"^https?://", description="The receiver's http(s) URL.")
+    tenant: str | None = Field(None, description="The tenant (client id or key) whose runs "
+                               "notify; None: every tenant of the vendor.")
+    events: list[str] = Field(default_factory=list, description="Webhook names; empty: all.")
+    secret: str | None = Field(None, description="Signing secret; default: the tenant's.")
+
+
+class Webhooks(BaseModel):
+    """How the mock delivers the webhooks its contracts declare (`x-lifecycles.*.webhooks`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subscriptions: list[WebhookSubscription] = Field(default_factory=list)
+    secrets: dict[str, str] = Field(
+        default_factory=dict, description="Tenant -> signing secret; a tenant not named here "
+        "gets one derived from the seed (shown by the control API and the handle).")
+    attempts: int = Field(5, ge=1, description="Attempts per delivery, the first included.")
+    backoff_seconds: float = Field(
+        1.0, ge=0, description="Wait before the first retry, doubled for each next one (mock "
+        "time: a frozen clock holds retries until it is advanced).")
+    timeout_seconds: float = Field(10.0, gt=0, description="How long a receiver may take.")
+    interval_seconds: float = Field(
+        0.2, gt=0, description="How often the background dispatcher looks for due work.")
+
+
 class MockConfig(BaseModel):
     """Everything one mock instance is told; a config file or `--config` is this model."""
 
@@ -121,6 +161,7 @@ class MockConfig(BaseModel):
     recording: Path | None = Field(
         None, description="A recording (`mockserver proxy --record`) whose answers are given to "
         "matching requests before the mock's own.")
+    webhooks: Webhooks = Field(default_factory=Webhooks)
     mounts: dict[str, str] = Field(
         default_factory=dict,
         description="Vendor -> URL prefix. Default: /<vendor> followed by the path of the "

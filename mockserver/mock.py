@@ -12,12 +12,14 @@ from typing import Any
 
 import contracts
 from contracts.extensions import Lifecycle
-from mockserver.config import Credentials, MockConfig
+from mockserver.config import Credentials, MockConfig, WebhookSubscription
 from mockserver.engine.auth import Authenticator
 from mockserver.engine.behaviour import Behaviour
 from mockserver.engine.call import VendorContext
 from mockserver.engine.clock import Clock
 from mockserver.engine.contract import Contract
+from mockserver.engine.deliveries import Delivery, Subscription, WebhookQueue
+from mockserver.engine.dispatcher import Dispatcher
 from mockserver.engine.faults import FaultInjector, FaultRule, default_rules
 from mockserver.engine.journal import JournalEntry
 from mockserver.engine.lifecycle import Run, advance, force
@@ -28,6 +30,8 @@ from mockserver.engine.results import OwnResults
 from mockserver.engine.scenarios import Scenario, ScenarioQueue
 from mockserver.engine.stubs import Stub, StubBook
 from mockserver.handlers import handlers_for
+from mockserver.handlers.runs import run_body
+from mockserver.handlers.webhooks import notify, sweep, watch_live
 from mockserver.storage import StoreUnavailable, keys, open_store
 from mockserver.vendors import behaviour_for
 
@@ -48,6 +52,8 @@ class Mock:
         self.faults = FaultInjector(self.store, self.config.seed)
         self.scenarios = ScenarioQueue(self.store)
         self.pauses = Pauses(self.config.max_latency_seconds)
+        self.webhooks = WebhookQueue(self.store, self.config.webhooks, self.config.seed)
+        self.dispatcher = Dispatcher(self.webhooks, self.clock, self.store, self.config.webhooks)
         names = self.config.contracts or contracts.available()
         for name in names:
             try:
@@ -97,7 +103,8 @@ class Mock:
             store=self.store, clock=self.clock,
             auth=Authenticator(contract, credentials, self.store, self.clock),
             scenarios=self.scenarios, seed=self.config.seed, timing=self.config.timing,
-            start=behaviour.start, view=behaviour.view, results=results)
+            start=behaviour.start, view=behaviour.view, results=results,
+            webhooks=self.webhooks)
         return VendorPipeline(context, handlers_for(contract, behaviour.handlers), self.faults,
                               self.config, self.pauses)
 
@@ -225,7 +232,54 @@ class Mock:
         updated = self.store.update(keys.RUNS, keys.run_key(vendor, run_id), change)
         if failure:
             raise failure[0]
-        return Run.model_validate(updated)
+        run = Run.model_validate(updated)
+        return notify(self.vendors[vendor].vendor, self.lifecycle(vendor, run.resource), run,
+                      self.clock.now(), run_body)
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    @property
+    def sends_webhooks(self) -> bool:
+        """Whether any lifecycle this mock serves declares webhooks."""
+        return any(lifecycle.webhooks is not None for runtime in self.vendors.values()
+                   for lifecycle in runtime.contract.extensions.lifecycles.values())
+
+    def subscribe(self, subscription: WebhookSubscription, *, root: str = "http://localhost",
+                  receiver_url: bool = False) -> Subscription:
+        """Subscribe (`receiver_url`: to an in-process receiver's URL) and watch the vendor's
+        live runs from now on; `root`: the server as its clients reach it (for body URLs)."""
+        if subscription.vendor not in self.vendors:
+            raise LookupError(f"no vendor {subscription.vendor!r}; this mock serves "
+                              f"{', '.join(self.vendors)}")
+        stored = self.webhooks.add_receiver(
+            subscription.vendor, subscription.url, tenant=subscription.tenant,
+            events=subscription.events, secret=subscription.secret) if receiver_url \
+            else self.webhooks.subscribe(subscription)
+        watch_live(self.vendors[subscription.vendor].vendor, root.rstrip("/"),
+                   self.mount_prefix(subscription.vendor), self.clock.now())
+        return stored
+
+    def notify_due(self) -> None:
+        """Queue the webhooks of runs whose planned time has passed (after the clock moved)."""
+        if self.sends_webhooks:
+            now = self.clock.now()
+            for runtime in self.vendors.values():
+                sweep(runtime.vendor, now, run_body)
+
+    def deliver_due(self) -> list[Delivery]:
+        """Queue what is due, then send every due delivery now, in this thread."""
+        self.notify_due()
+        return self.dispatcher.send_due()
+
+    def start_dispatcher(self) -> None:
+        """Deliver webhooks from a background thread (once per process; `stop_dispatcher` as
+        often as started). Nothing is started for contracts that declare no webhooks."""
+        if self.sends_webhooks:
+            self.dispatcher.start(self.deliver_due)
+
+    def stop_dispatcher(self) -> None:
+        if self.sends_webhooks:
+            self.dispatcher.stop()
 
     def queue(self, scenario: Scenario) -> None:
         """Make the next `count` runs (of a vendor / resource, or any) go as the scenario says."""

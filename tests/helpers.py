@@ -193,3 +193,49 @@ def start(api, environment="DEV", payload=PAYLOAD, headers=KEY, prefer=None):
 def status(api, workflow_id, headers=KEY, workspace="ws-1"):
     return api.request("GET", f"/phinite/api/v1/ai/trigger/status/{workspace}/{workflow_id}",
                        headers=headers)
+
+
+# -- a webhook receiver on a free loopback port --------------------------------------------
+
+class WebhookReceiver:
+    """Records every POST it gets; answers `statuses` in turn (then 200), each after `delays`
+    seconds in turn (then at once), so a test can make the first attempts fail or time out. A
+    context manager; `url` is where to subscribe."""
+
+    def __init__(self, statuses: tuple[int, ...] = (), delays: tuple[float, ...] = ()) -> None:
+        self.statuses = list(statuses)
+        self.delays = list(delays)
+        self.received: list[tuple[dict[str, str], bytes, int]] = []
+        self._lock = threading.Lock()
+
+        def app(environ, start_response):
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length)
+            headers = {key[5:].replace("_", "-").title(): value
+                       for key, value in environ.items() if key.startswith("HTTP_")}
+            with self._lock:
+                status = self.statuses.pop(0) if self.statuses else 200
+                delay = self.delays.pop(0) if self.delays else 0.0
+                self.received.append((headers, body, status))
+            time.sleep(delay)
+            start_response(f"{status} X", [("Content-Type", "text/plain")])
+            return [b"ok"]
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+
+    def __enter__(self) -> WebhookReceiver:
+        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def wait(self, count: int, timeout: float = 10.0) -> list[tuple[dict[str, str], bytes, int]]:
+        """The first `count` requests, once they have come (fails after `timeout` seconds)."""
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.received) >= count, f"got {len(self.received)} of {count} webhooks"
+        return self.received[:count]

@@ -22,6 +22,7 @@ from mockserver.config import Timing
 from mockserver.engine.auth import Authenticator
 from mockserver.engine.clock import Clock
 from mockserver.engine.contract import Contract, Operation
+from mockserver.engine.deliveries import WebhookQueue
 from mockserver.engine.lifecycle import Run
 from mockserver.engine.preferences import Preferences
 from mockserver.engine.scenarios import ScenarioQueue
@@ -83,6 +84,8 @@ class VendorContext:
     view: ViewHook | None = None
     results: OwnResults | None = None
     """What the config or a test says this vendor's runs return (None: no result slots)."""
+    webhooks: WebhookQueue | None = None
+    """Where the webhooks its lifecycles send are queued (None: a mock that sends none)."""
 
 
 @dataclass

@@ -82,6 +82,13 @@ class JournalEntry(BaseModel):
     source: str = Field(
         "mock", description="Who answered: 'mock', 'proxy' (the upstream, through the "
         "validation proxy) or 'recording' (`serve --from-recording`).")
+    kind: str = Field("request", description="'request' (to the mock) or 'webhook' (a delivery "
+                      "attempt by the mock: `path` is the receiver's URL, `operation` the "
+                      "webhook, `status` its answer, 0 for none)")
+    delivery: str | None = Field(None, description="webhook: the delivery's Webhook-Id")
+    attempt: int | None = Field(None, description="webhook: 1 for the first try")
+    signature: str | None = Field(None, description="webhook: the signature header sent")
+    error: str | None = Field(None, description="webhook: why no answer came")
 
     def describe(self) -> str:
         """One line: what was sent and answered."""

@@ -5,8 +5,10 @@
     Prefer: latency=250, code=503
 
 `outcome` (completed/failed, success/failure, or a terminal state's name), `polls` and `seconds`
-shape a run the request creates; `latency` (milliseconds) delays the answer; `code` forces a status
-the operation declares. Unknown preferences are ignored, as RFC 7240 asks.
+shape a run the request creates; `callback=<http(s) URL>` also sends the webhooks that run
+triggers there (`Prefer: callback=http://127.0.0.1:9000/hooks`); `latency` (milliseconds) delays
+the answer; `code` forces a status the operation declares. Unknown preferences are ignored, as
+RFC 7240 asks.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Preferences(BaseModel):
     seconds: float | None = None
     latency: int | None = None
     code: int | None = None
+    callback: str | None = None
 
     def applied(self) -> str:
         if not self.model_fields_set:
@@ -76,6 +79,9 @@ def parse_prefer(header: str | None) -> Preferences:
     except ValidationError as error:
         problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
         raise PreferenceError(f"Invalid Prefer header: {problems}") from None
+    if preferences.callback is not None and \
+            not preferences.callback.lower().startswith(("http://", "https://")):
+        raise PreferenceError("Invalid Prefer header: callback must be an http(s) URL")
     for name in ("polls", "seconds", "latency"):
         if (getattr(preferences, name) or 0) < 0:
             raise PreferenceError(f"Invalid Prefer header: {name} must not be negative")

@@ -21,6 +21,7 @@ from mockserver.engine.contract import Contract, Operation
 from mockserver.engine.lifecycle import Run, advance, fingerprint, finish, make_plan, seeded_random
 from mockserver.handlers.paging import page
 from mockserver.handlers.resources import timestamp
+from mockserver.handlers.webhooks import notify, watch
 from mockserver.storage import keys
 
 __all__ = [
@@ -65,8 +66,10 @@ def start_run(call: Call, *, lifecycle: Lifecycle, synchronous: bool) -> Reply:
     if synchronous:
         run = finish(run, run.plan.outcome, call.now, _failure_reason(run, lifecycle))
     vendor.store.put(keys.RUNS, run.key, run.model_dump())
+    watch(call, lifecycle, run)
     status = call.operation.success_status()
     if synchronous:
+        notify(vendor, lifecycle, run, call.now, run_body, call)
         return Reply(status, run_body(call, lifecycle, run, call.operation), run=run.id)
     body = call.operation.example(status) or {}
     pointers.put(body, lifecycle.id.create, run.id)
@@ -98,6 +101,9 @@ def poll_run(call: Call, *, lifecycle: Lifecycle, link: dict[str, str]) -> Reply
         updated = vendor.store.update(keys.RUNS, key, lambda current: _polled(
             lifecycle, Run.model_validate(current), call.now).model_dump())
         seen = Run.model_validate(updated)
+    if lifecycle.webhooks is not None and seen.state != run.state \
+            and seen.state in lifecycle.webhooks.when:  # whoever stored a state notified it
+        seen = notify(vendor, lifecycle, seen, call.now, run_body, call)
     return Reply(call.operation.success_status(),
                  run_body(call, lifecycle, seen, call.operation), run=seen.id)
 
@@ -120,8 +126,9 @@ def cancel_run(call: Call, *, lifecycle: Lifecycle, link: dict[str, str]) -> Rep
         raise ApiError(lifecycle.conflict, f"The {lifecycle.resource} {ended[0].id!r} has "
                                            f"already ended ({ended[0].state}); it cannot be "
                                            "cancelled")
+    run = notify(call.vendor, lifecycle, Run.model_validate(updated), call.now, run_body, call)
     return Reply(call.operation.success_status(),
-                 run_body(call, lifecycle, Run.model_validate(updated), call.operation))
+                 run_body(call, lifecycle, run, call.operation))
 
 
 def list_runs(call: Call, *, lifecycle: Lifecycle) -> Reply:

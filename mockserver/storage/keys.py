@@ -15,6 +15,11 @@ __all__ = [
     "SCENARIOS",
     "STUBS",
     "TOKENS",
+    "WEBHOOK_DELIVERIES",
+    "WEBHOOK_DUE",
+    "WEBHOOK_FAULTS",
+    "WEBHOOK_SUBSCRIPTIONS",
+    "WEBHOOK_WATCH",
     "records",
     "results",
     "run_key",
@@ -30,6 +35,16 @@ CONTROL = "control"
 CLOCK = (CONTROL, "clock")
 FAULTS = (CONTROL, "faults")
 SCENARIOS = (CONTROL, "scenarios")
+WEBHOOK_FAULTS = (CONTROL, "webhook-faults")
+"""Delivery faults waiting for the deliveries they apply to (drop, delay, duplicate, reorder)."""
+WEBHOOK_SUBSCRIPTIONS = (CONTROL, "webhook-subscriptions")
+"""Every webhook subscription, in one value: each create reads it."""
+WEBHOOK_DELIVERIES = "webhook-delivery"
+"""Every delivery with its attempts, keyed by its id (the `Webhook-Id`)."""
+WEBHOOK_DUE = "webhook-due"
+"""Deliveries not yet finished, keyed by delivery id: what a dispatcher looks at."""
+WEBHOOK_WATCH = "webhook-watch"
+"""Live runs whose lifecycle notifies, keyed by `run_key`, until every notice is queued."""
 STUBS = (CONTROL, "stubs")
 """One-off answers a test set for an operation, served before its handler."""
 

@@ -9,21 +9,27 @@ exposes one as `.handle`.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
-from mockserver.config import FaultKind
+from werkzeug.test import Client
+
+from mockserver.config import FaultKind, WebhookSubscription
+from mockserver.engine.deliveries import Delivery, Subscription, WebhookFault
+from mockserver.engine.dispatcher import Receiver, WebhookRequest
 from mockserver.engine.faults import FaultRule
 from mockserver.engine.journal import JournalEntry
 from mockserver.engine.lifecycle import Run
 from mockserver.engine.names import check_fault_kinds
 from mockserver.engine.scenarios import Scenario
+from mockserver.engine.signing import verify_signature
 from mockserver.engine.stubs import Stub
 from mockserver.mock import Mock
 from mockserver.storage import JOURNAL_LIMIT
 from mockserver.testing.verify import UNSET, RequestPattern, VerificationError
-from mockserver.testing.virtual_time import VirtualTime
+from mockserver.testing.virtual_time import VirtualTime, real_sleep
 
 __all__ = ["ContractViolation", "MockHandle", "VerificationError", "describe"]
 
@@ -52,10 +58,14 @@ class MockHandle:
 
     def advance(self, seconds: float) -> float:
         """Move the mock's clock forward: runs progress and tokens age by that much (and,
-        under virtual sleep, the process's clocks with it)."""
+        under virtual sleep, the process's clocks with it); runs that ended meanwhile queue
+        their webhooks now."""
         if self._virtual is not None:
-            return self._virtual.advance(seconds)
-        return self.mock.clock.advance(seconds)
+            now = self._virtual.advance(seconds)
+        else:
+            now = self.mock.clock.advance(seconds)
+        self.mock.notify_due()
+        return now
 
     def freeze(self) -> float:
         return self.mock.clock.freeze()
@@ -207,6 +217,75 @@ class MockHandle:
         unexpected = self.violations()
         if unexpected:
             raise ContractViolation(describe(unexpected))
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    def subscribe(self, target: str | Receiver, *, events: list[str] | None = None,
+                  secret: str | None = None, tenant: str | None = None,
+                  vendor: str | None = None) -> Subscription:
+        """Send the webhooks of runs of `tenant` (a client id or key; every tenant if None) to
+        `target`: an http(s) URL, or a callable taking a `WebhookRequest` and returning the
+        status it answers (None: 200), called in this process."""
+        name = vendor or self._webhook_vendor()
+        if isinstance(target, str):
+            return self.mock.subscribe(WebhookSubscription(
+                vendor=name, url=target, events=events or [], secret=secret, tenant=tenant))
+        url = f"python:{getattr(target, '__name__', 'receiver')}-{uuid.uuid4().hex[:8]}"
+        self.mock.dispatcher.receivers[url] = target
+        return self.mock.subscribe(WebhookSubscription.model_construct(
+            vendor=name, url=url, tenant=tenant, events=events or [], secret=secret),
+            receiver_url=True)
+
+    def receive_webhooks(self, url_prefix: str, app: Any) -> None:
+        """Deliver webhooks to URLs below `url_prefix` to a WSGI `app` (your own webhook
+        receiver, e.g. a Flask app) in this process instead of over the network."""
+        client = Client(app)
+
+        def receiver(request: WebhookRequest) -> int:
+            return client.post(request.url, data=request.body, headers=request.headers).status_code
+
+        self.mock.dispatcher.receivers[url_prefix] = receiver
+
+    def webhook_secret(self, tenant: str, *, vendor: str | None = None) -> str:
+        """The secret `tenant`'s deliveries are signed with (unless a subscription sets one)."""
+        return self.mock.webhooks.secret(vendor or self._webhook_vendor(), tenant)
+
+    def dispatch(self) -> list[Delivery]:
+        """Queue the webhooks of runs that ended by now and send every due delivery, in this
+        thread, waiting for those the background dispatcher is sending; returns the deliveries
+        attempted here."""
+        sent = self.mock.deliver_due()
+        # real waiting, bounded by count: under virtual time the clocks and sleeps are the mock's
+        for _ in range(int((self.mock.config.webhooks.timeout_seconds + 1) / 0.01)):
+            if not any(d.state == "sending" for d in self.mock.webhooks.deliveries()):
+                break
+            real_sleep(0.01)
+            sent += self.mock.dispatcher.send_due()
+        return sent
+
+    def deliveries(self, *, vendor: str | None = None, event: str | None = None,
+                   run_id: str | None = None) -> list[Delivery]:
+        """Every delivery queued so far (oldest first), each with its attempts."""
+        return [d for d in self.mock.webhooks.deliveries(vendor)
+                if event in (None, d.event) and run_id in (None, d.run_id)]
+
+    def webhook_fault(self, kind: Literal["drop", "delay", "duplicate", "reorder"], *,
+                      count: int = 1, seconds: float = 0.0, vendor: str | None = None,
+                      event: str | None = None) -> WebhookFault:
+        """Drop, delay (by `seconds` of mock time), duplicate, or reorder (hold `count`, then
+        send them newest first) the next `count` deliveries."""
+        fault = WebhookFault(kind=kind, count=count, seconds=seconds, vendor=vendor, event=event)
+        self.mock.webhooks.add_fault(fault)
+        return fault
+
+    verify_signature = staticmethod(verify_signature)
+
+    def _webhook_vendor(self) -> str:
+        sending = [name for name, runtime in self.mock.vendors.items()
+                   if any(lc.webhooks for lc in runtime.contract.extensions.lifecycles.values())]
+        if len(sending) != 1:
+            raise ValueError(f"name the vendor (vendor=...): webhooks are sent by {sending}")
+        return sending[0]
 
     def _recorded(self) -> list[tuple[int, JournalEntry]]:
         return [(value["seq"], JournalEntry.model_validate(value))

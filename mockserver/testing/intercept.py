@@ -97,9 +97,12 @@ class Intercepted(ContextDecorator):
         self._requests.start()
         if self._httpx is not None:
             self._httpx.start()
+        self.mock.start_dispatcher()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        if self._requests is not None:
+            self.mock.stop_dispatcher()
         if self._httpx is not None:
             self._httpx.stop(quiet=True)
         if self._requests is not None:

@@ -51,10 +51,12 @@ class LiveServer:
                                         name=f"mockserver-{self._server.server_port}",
                                         daemon=True)
         self._thread.start()
+        self.mock.start_dispatcher()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self._server is not None and self._thread is not None:
+            self.mock.stop_dispatcher()
             self._server.shutdown()
             self._server.server_close()
             self._thread.join()

@@ -20,6 +20,7 @@ from mockserver.web.dispatch import VendorDispatch
 from mockserver.web.docs import docs_pages
 from mockserver.web.downloads import download_links
 from mockserver.web.recorded import RecordedAnswers
+from mockserver.web.webhooks import webhooks_api
 
 __all__ = ["create_app"]
 
@@ -35,6 +36,7 @@ def create_app(config: MockConfig | None = None, *, mock: Mock | None = None) ->
     app.register_blueprint(console_pages())
     app.register_blueprint(docs_pages(mock))
     app.register_blueprint(download_links(mock))
+    app.register_blueprint(webhooks_api(mock))
 
     @app.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
     def nowhere(path: str) -> tuple[Response, int]:

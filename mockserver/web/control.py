@@ -105,6 +105,7 @@ def control_api(mock: Mock) -> Blueprint:
     @api.post("/clock/advance")
     def advance() -> Response:
         mock.clock.advance(body(Advance).seconds)
+        mock.notify_due()  # runs that ended meanwhile queue their webhooks now
         return jsonify(mock.clock.state())
 
     @api.post("/clock/freeze")

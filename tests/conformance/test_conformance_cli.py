@@ -112,4 +112,4 @@ def test_conformance_lists_its_checks():
     assert result.returncode == 0
     assert [line.split()[0] for line in result.stdout.splitlines()] == [
         "positive", "negative", "examples", "auth", "lifecycle", "hypermedia", "resources",
-        "runs", "links"]
+        "runs", "links", "webhooks"]
