@@ -97,7 +97,7 @@ def main() -> int:
                 try:
                     requests.get(f"{base}/bare", timeout=1)
                     break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):  # not up, or still booting
                     time.sleep(0.1)
             token = requests.post(f"{base}/further/api/v1/oauth2/access_token",
                                   json={"client_id": "YOUR_CLIENT_ID",
