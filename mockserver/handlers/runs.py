@@ -161,10 +161,14 @@ def _find_run(call: Call, lifecycle: Lifecycle, link: dict[str, str]) -> tuple[s
 
 
 def _run_id(path: dict[str, Any], lifecycle: Lifecycle, link: dict[str, str]) -> str:
-    """The run id among a poll's or cancel's path parameters."""
-    id_parameter = next(name for name, expression in link.items()
-                        if expression == f"$response.body#{lifecycle.id.create}")
-    run_id = path.get(id_parameter)
+    """The run id among a poll's or cancel's path parameters (a plain loop: every poll asks
+    twice, once for the pipeline's first read and once in the handler)."""
+    created = "$response.body#" + lifecycle.id.create
+    run_id = None
+    for name, expression in link.items():
+        if expression == created:
+            run_id = path.get(name)
+            break
     if run_id is None and len(path) == 1:
         run_id = next(iter(path.values()))
     return str(run_id)
