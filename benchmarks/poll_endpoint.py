@@ -93,7 +93,7 @@ class Server:
             try:
                 requests.get(f"{self.base}/bare", timeout=1)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up, or still booting
                 time.sleep(0.1)
         token = requests.post(f"{self.base}/further/api/v1/oauth2/access_token",
                               json={"client_id": "YOUR_CLIENT_ID",

@@ -70,12 +70,9 @@ class Target:
         """operationId -> (method, path, operation with references resolved)."""
         if self._operations:
             return self._operations
-        found = self._operations
-        for path, item in self.document["paths"].items():
-            for method in ("get", "put", "post", "patch", "delete"):
-                if method in item:
-                    found[item[method]["operationId"]] = (method, path, item[method])
-        return found
+        for method, path, operation in contracts.operations(self.document):
+            self._operations[operation["operationId"]] = (method, path, operation)
+        return self._operations
 
     def operation_at(self, method: str, url: str) -> dict[str, Any] | None:
         """The contract's operation a request to `url` addresses, if any."""
@@ -108,11 +105,8 @@ class Target:
 
     def token_operation(self) -> tuple[str, dict[str, Any]] | None:
         """(path, scheme) of the OAuth2 client-credentials token endpoint, if any."""
-        for scheme in self.schemes.values():
-            flow = scheme.get("flows", {}).get("clientCredentials")
-            if scheme["type"] == "oauth2" and flow:
-                return urlsplit(flow["tokenUrl"]).path, scheme
-        return None
+        endpoint = contracts.token_endpoint(self.document)
+        return (endpoint.path, self.schemes[endpoint.scheme]) if endpoint else None
 
     # -- auth --------------------------------------------------------------------------------
 

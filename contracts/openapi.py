@@ -34,7 +34,14 @@ class TokenEndpoint(BaseModel):
     """The security scheme's name in `components.securitySchemes`."""
     path: str
     """The token URL's path, where the contract also documents it as an operation."""
-    lifetime_seconds: float = DEFAULT_TOKEN_LIFETIME
+    declared_lifetime: float | None = None
+    """`x-token-lifetime-seconds`, where the scheme declares it."""
+
+    @property
+    def lifetime_seconds(self) -> float:
+        """How long a token lives: as declared, else the default."""
+        return self.declared_lifetime if self.declared_lifetime is not None \
+            else DEFAULT_TOKEN_LIFETIME
 
 
 def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -53,9 +60,9 @@ def token_endpoint(document: dict[str, Any]) -> TokenEndpoint | None:
             continue
         flow = scheme.get("flows", {}).get("clientCredentials")
         if flow:
-            lifetime = scheme.get("x-token-lifetime-seconds", DEFAULT_TOKEN_LIFETIME)
+            lifetime = scheme.get("x-token-lifetime-seconds")
             return TokenEndpoint(scheme=name, path=urlsplit(flow["tokenUrl"]).path,
-                                 lifetime_seconds=float(lifetime))
+                                 declared_lifetime=None if lifetime is None else float(lifetime))
     return None
 
 

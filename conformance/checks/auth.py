@@ -8,6 +8,7 @@ import schemathesis
 from schemathesis import APIOperation, Case
 from schemathesis.core.jsonschema.types import JsonValue
 
+import contracts
 from conformance.checks.common import fixed_parameters, judge, load_schema, operations_by_id, send
 from conformance.checks.generated import draw
 from conformance.findings import Results
@@ -51,7 +52,7 @@ def _token_endpoint(target: Target, results: Results, operations: dict[str, APIO
     endpoint = target.token_operation()
     if endpoint is None:
         return
-    path, scheme = endpoint
+    path, _ = endpoint
     token_op = next(op for op in operations.values() if op.path == path and op.method == "post")
     bodies: dict[str, dict[str, JsonValue]] = {
         "a wrong secret": {"client_id": target.options.client_id or "client",
@@ -69,7 +70,8 @@ def _token_endpoint(target: Target, results: Results, operations: dict[str, APIO
                            target.exchange(response))
             continue
         judge(target, results, CHECK, case, response, {})
-    lifetime = scheme.get("x-token-lifetime-seconds")
+    declared = contracts.token_endpoint(target.document)
+    lifetime = declared.declared_lifetime if declared else None
     secured = next((op for op in operations.values() if target.secured(op.definition.raw)), None)
     if lifetime is None or secured is None or not target.can_authenticate():
         return

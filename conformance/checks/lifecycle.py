@@ -34,7 +34,7 @@ from conformance.checks.parents import parent_ids
 from conformance.findings import Results
 from conformance.profiles import Profile
 from conformance.target import Target, json_or_none
-from contracts import pointers
+from contracts import invariants, pointers
 from contracts.extensions import Lifecycle
 
 __all__ = ["Tracked", "json_copy", "run_lifecycles"]
@@ -268,21 +268,11 @@ def _observe(target: Target, results: Results, lifecycle: Lifecycle, label: str,
         if pointers.has(body, pointer):
             results.failed(CHECK, label, f"fields forbidden in {status!r} are absent",
                            f"{pointer} is present while {status!r}", evidence)
-    for echo in lifecycle.echo:
-        expected = pointers.evaluate(echo.expression, request)
-        if expected is pointers.MISSING:
-            if not echo.has_default:
-                continue
-            expected = echo.default
-        parent = pointers.get(body, pointers.parent(echo.response))
-        if parent is not pointers.MISSING and not isinstance(parent, dict):
-            continue  # e.g. a result that is null while running: nothing to repeat into
-        actual = pointers.get(body, echo.response)
-        if actual != expected:
-            shown = "missing" if actual is pointers.MISSING else repr(actual)
-            results.failed(CHECK, label, "echoed input stays consistent between create and poll",
-                           f"{echo.response} is {shown}, the request sent {expected!r}", evidence)
-            return
+    broken = invariants.echo_problems(lifecycle, request, body)
+    if broken:
+        results.failed(CHECK, label, "echoed input stays consistent between create and poll",
+                       broken[0], evidence)
+        return
     results.passed(CHECK, label)
 
 

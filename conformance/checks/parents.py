@@ -9,6 +9,7 @@ from typing import Any
 import schemathesis
 from schemathesis import APIOperation
 
+import contracts
 from conformance.checks.common import fixed_parameters, send
 from conformance.checks.generated import draw
 from conformance.target import Target, json_or_none
@@ -29,7 +30,7 @@ def parent_ids(target: Target, operation: APIOperation, operations: dict[str, AP
                 parameter in target.options.parameters:
             continue
         item_path = operations[resource.read].path
-        if not operation.path.startswith(item_path + "/"):
+        if not contracts.is_below(operation.path, item_path):
             continue
         create = operations[resource.create]
         case = draw(create.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE),

@@ -27,9 +27,10 @@ from mockserver.engine.lifecycle import Run
 from mockserver.engine.preferences import Preferences
 from mockserver.engine.scenarios import ScenarioQueue
 from mockserver.engine.validation import Inputs, Violation
-from mockserver.storage import Store
+from mockserver.storage import Store, Value
 
-__all__ = ["ApiError", "Call", "Handler", "Reply", "StartHook", "VendorContext", "ViewHook"]
+__all__ = ["ApiError", "Call", "Handler", "Key", "Prefetching", "Reply", "StartHook",
+           "VendorContext", "ViewHook"]
 
 
 class ApiError(Exception):
@@ -100,6 +101,18 @@ class Call:
     now: float
     request: Request
     prefix: str
+    prefetched: dict[Key, Value | None] = field(default_factory=dict)
+    """Values the pipeline read with the clock, fault rules and token (see `Prefetching`)."""
+
+    def read(self, kind: str, key: str) -> Value | None:
+        """A stored value: the prefetched one, read earlier in this request, else the store's.
+
+        A prefetched value serves one read, so a second read sees this request's own writes;
+        it may be as old as the request, so a change to it still goes through `Store.update`.
+        """
+        if (kind, key) in self.prefetched:
+            return self.prefetched.pop((kind, key))
+        return self.vendor.store.get(kind, key)
 
     @property
     def root_url(self) -> str:
@@ -113,3 +126,21 @@ class Call:
 
 
 Handler = Callable[[Call], Reply]
+Key = tuple[str, str]
+"""A store value's (kind, key)."""
+
+
+@dataclass(frozen=True)
+class Prefetching:
+    """A handler that names the store values it will read for a request's path parameters.
+
+    The pipeline reads them with what every request needs, in one `get_many`: on Redis one
+    round trip instead of two. The handler reads them through `Call.read`.
+    """
+
+    handler: Handler
+    keys: Callable[[dict[str, str], VendorContext], list[Key]]
+    """(path parameters as routed, the vendor) -> the (kind, key)s the handler will read."""
+
+    def __call__(self, call: Call) -> Reply:
+        return self.handler(call)

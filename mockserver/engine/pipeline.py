@@ -17,7 +17,7 @@ from werkzeug.wrappers import Request
 
 from mockserver.config import MockConfig
 from mockserver.engine.auth import AuthError, MalformedCredentials, presented_token
-from mockserver.engine.call import ApiError, Call, Handler, Reply, VendorContext
+from mockserver.engine.call import ApiError, Call, Handler, Key, Prefetching, Reply, VendorContext
 from mockserver.engine.clock import Clock
 from mockserver.engine.contract import Operation
 from mockserver.engine.errors import describe, error_body
@@ -37,7 +37,7 @@ from mockserver.engine.strict import ResponseContractError, response_problems
 from mockserver.engine.stubs import StubBook
 from mockserver.engine.validation import Inputs, UnsupportedMediaType, Violation, parse_request
 from mockserver.engine.wire import WireResponse
-from mockserver.storage import keys
+from mockserver.storage import Value, keys
 
 __all__ = ["VendorPipeline", "declared_status"]
 
@@ -66,8 +66,14 @@ class VendorPipeline:
         path = request.path[len(prefix):]
         started = time.perf_counter()
         token = presented_token(request)
-        needed = [keys.CLOCK, keys.FAULTS, keys.STUBS] + ([(keys.TOKENS, token)] if token else [])
-        read = self._store.get_many(needed)  # one read for what every request needs
+        try:
+            routed: tuple[Operation, dict[str, str]] | ApiError = self.route(request.method, path)
+        except ApiError as refused:  # answered below, once the clock is read for the journal
+            routed = refused
+        prefetch = self._prefetch(routed)
+        needed = [keys.CLOCK, keys.FAULTS, keys.STUBS] + \
+            ([(keys.TOKENS, token)] if token else []) + prefetch
+        read = self._store.get_many(needed)  # one read for what this request needs
         now = Clock.reading(read[keys.CLOCK])
         known_tokens = {token: read[(keys.TOKENS, token)]} if token else {}
         operation: Operation | None = None
@@ -80,12 +86,15 @@ class VendorPipeline:
         handled = False  # by a handler, rather than refused on the way
         parsed: list[Inputs] = []
         try:
-            operation, path_params = self.route(request.method, path)
+            if isinstance(routed, ApiError):
+                raise routed
+            operation, path_params = routed
             fault = _declared_fault(operation,
                                     self._faults.pick(self.name, operation.id, read[keys.FAULTS]))
             reply, identity = self._answer(operation, path_params, request, prefix, now,
                                            known_tokens, fault, prefer_header, violations,
-                                           parsed, read[keys.STUBS])
+                                           parsed, read[keys.STUBS],
+                                           {key: read[key] for key in prefetch})
             handled = True
         except ApiError as error:
             reply = self._error_reply(operation, error)
@@ -151,12 +160,20 @@ class VendorPipeline:
         self._routes[(method, path)] = (str(operation_id), dict(params))
         return self.contract.operations[operation_id], dict(params)
 
+    def _prefetch(self, routed: tuple[Operation, dict[str, str]] | ApiError) -> list[Key]:
+        """The store values the routed operation's handler declares it will read."""
+        if isinstance(routed, ApiError):
+            return []
+        operation, path_params = routed
+        handler = self.handlers[operation.id]
+        return handler.keys(path_params, self.vendor) if isinstance(handler, Prefetching) else []
+
     def _answer(self, operation: Operation, path_params: dict[str, str], request: Request,
                 prefix: str, now: float,
                 known_tokens: dict[str, dict[str, Any] | None], fault: Fault | None,
                 prefer_header: str | None, violations: list[Violation],
-                parsed: list[Inputs], stubs: dict[str, Any] | None
-                ) -> tuple[Reply, str | None]:
+                parsed: list[Inputs], stubs: dict[str, Any] | None,
+                prefetched: dict[Key, Value | None]) -> tuple[Reply, str | None]:
         error_format = operation.error_format
         try:
             prefer = parse_prefer(prefer_header)
@@ -203,7 +220,8 @@ class VendorPipeline:
         stubbed = self._stubs.take(self.name, operation.id, stubs)
         if stubbed is not None:
             return stubbed, identity
-        call = Call(self.vendor, operation, inputs, identity, prefer, now, request, prefix)
+        call = Call(self.vendor, operation, inputs, identity, prefer, now, request, prefix,
+                    prefetched)
         reply = self.handlers[operation.id](call)
         if prefer.applied():
             reply.headers.setdefault("Preference-Applied", prefer.applied())

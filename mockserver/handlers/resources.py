@@ -18,7 +18,7 @@ from pydantic import BaseModel
 import contracts
 from contracts import pointers
 from contracts.extensions import Resource
-from mockserver.engine.call import ApiError, Call, Handler, Reply
+from mockserver.engine.call import ApiError, Call, Handler, Prefetching, Reply
 from mockserver.engine.contract import Contract, Operation
 from mockserver.handlers.paging import page
 from mockserver.storage import keys
@@ -77,6 +77,8 @@ def guarded(contract: Contract, operation: Operation, handler: Handler) -> Handl
             find(call, resource, call.inputs.path[resource.id.parameter or "id"])
         return handler(call)
 
+    if isinstance(handler, Prefetching):  # still reads what it declared up front
+        return Prefetching(guard, handler.keys)
     return guard
 
 

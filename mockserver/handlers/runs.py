@@ -16,7 +16,7 @@ import rstr
 import contracts
 from contracts import pointers
 from contracts.extensions import Lifecycle
-from mockserver.engine.call import ApiError, Call, Handler, Reply
+from mockserver.engine.call import ApiError, Call, Handler, Key, Prefetching, Reply, VendorContext
 from mockserver.engine.contract import Contract, Operation
 from mockserver.engine.lifecycle import Run, advance, fingerprint, finish, make_plan, seeded_random
 from mockserver.handlers.paging import page
@@ -31,6 +31,7 @@ __all__ = [
     "new_run_id",
     "poll_run",
     "run_body",
+    "run_keys",
     "start_run",
 ]
 
@@ -41,8 +42,9 @@ def lifecycle_handler(contract: Contract, operation: Operation) -> Handler | Non
         if role in ("create", "synchronous"):
             return partial(start_run, lifecycle=lifecycle, synchronous=role == "synchronous")
         link = contracts.link_parameters(contract.document, lifecycle)
-        if role == "poll":
-            return partial(poll_run, lifecycle=lifecycle, link=link)
+        if role == "poll":  # reads its run in the request's first read
+            return Prefetching(partial(poll_run, lifecycle=lifecycle, link=link),
+                               partial(run_keys, lifecycle=lifecycle, link=link))
         if role == "cancel":
             return partial(cancel_run, lifecycle=lifecycle, link=link)
         if role == "list":
@@ -108,6 +110,12 @@ def poll_run(call: Call, *, lifecycle: Lifecycle, link: dict[str, str]) -> Reply
                  run_body(call, lifecycle, seen, call.operation), run=seen.id)
 
 
+def run_keys(path: dict[str, str], vendor: VendorContext, *, lifecycle: Lifecycle,
+             link: dict[str, str]) -> list[Key]:
+    """The store key of the run a poll's path names, so the pipeline reads it up front."""
+    return [(keys.RUNS, keys.run_key(vendor.name, _run_id(path, lifecycle, link)))]
+
+
 def cancel_run(call: Call, *, lifecycle: Lifecycle, link: dict[str, str]) -> Reply:
     """Move a live run to the cancelled state; a run that has ended answers the conflict."""
     key, _ = _find_run(call, lifecycle, link)
@@ -150,18 +158,27 @@ def list_runs(call: Call, *, lifecycle: Lifecycle) -> Reply:
 def _find_run(call: Call, lifecycle: Lifecycle, link: dict[str, str]) -> tuple[str, Run]:
     """The caller's run the path names: 404 for an unknown id, another tenant's, or one under
     another parent."""
-    id_parameter = next(name for name, expression in link.items()
-                        if expression == f"$response.body#{lifecycle.id.create}")
-    path = call.inputs.path
-    run_id = path.get(id_parameter)
-    if run_id is None and len(path) == 1:
-        run_id = next(iter(path.values()))
-    key = keys.run_key(call.vendor.name, str(run_id))
-    stored = call.vendor.store.get(keys.RUNS, key)
+    run_id = _run_id(call.inputs.path, lifecycle, link)
+    key = keys.run_key(call.vendor.name, run_id)
+    stored = call.read(keys.RUNS, key)
     run = Run.model_validate(stored) if stored else None
     if run is None or run.owner != call.identity or not _same_parent(call, run, link):
         raise ApiError(404, f"No {lifecycle.resource} {run_id!r} here")
     return key, run
+
+
+def _run_id(path: dict[str, Any], lifecycle: Lifecycle, link: dict[str, str]) -> str:
+    """The run id among a poll's or cancel's path parameters (a plain loop: every poll asks
+    twice, once for the pipeline's first read and once in the handler)."""
+    created = "$response.body#" + lifecycle.id.create
+    run_id = None
+    for name, expression in link.items():
+        if expression == created:
+            run_id = path.get(name)
+            break
+    if run_id is None and len(path) == 1:
+        run_id = next(iter(path.values()))
+    return str(run_id)
 
 
 def _polled(lifecycle: Lifecycle, run: Run, now: float) -> Run:

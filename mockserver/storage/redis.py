@@ -9,12 +9,22 @@ mocks can share one Redis. Under prefix `P`:
 - `P:i:<kind>` is the kind's keys in a sorted set, scored by creation, so that `values(kind)`
   reads that kind alone, oldest first. `P:kinds` names the kinds (for `clear`), `P:order` scores.
 - `P:blobs` is a hash of uploaded files; `P:journal` a capped list of `<seq> <entry>`, with
-  `P:seq` counting every entry ever appended.
+  `P:seq` counting every entry ever appended; `P:resets` counts the resets (`clear`).
 
 A write that touches several keys is one Lua script: atomic, and one round trip. `update` reads
 the value under WATCH, applies the caller's change in Python and writes in MULTI/EXEC, and starts
 again if another client changed the value meanwhile, as a poll on another replica may have.
-A poll's reads (clock, faults, token) are one MGET.
+A poll's reads (clock, faults, token, its run) are one MGET.
+
+Journal entries are written in batches by one background thread per process, as in SQLite: at
+most `_JOURNAL_FLUSH_SECONDS` after they happen, in one script that numbers them and trims the
+list to the cap atomically, so recording a request costs it no round trip of its own. A read of
+the journal first writes what this process holds, and a process writes the rest when it exits
+(SIGTERM included); another replica's newest entries may lag by that interval, and a replica
+killed outright (SIGKILL, a lost host) loses at most that interval's entries, never a run, a
+poll's count or any other value, which are written before the response goes out. Each entry is
+tagged with the reset count its request read (in the same MGET), so an entry of a request served
+before a reset, still pending on another replica, is dropped when it arrives after the reset.
 
 Nothing is cached in the process: a cache that stays correct across hosts would have to learn
 of every other replica's write before its next read, and finding out costs the round trip the
@@ -27,8 +37,11 @@ reconnects on the next call, so a replica recovers by itself once Redis is back.
 
 from __future__ import annotations
 
+import atexit
+import threading
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -45,6 +58,9 @@ DEFAULT_PREFIX = "mockserver"
 # so that a connection Redis closed while idle costs no request an error.
 _TIMEOUT_SECONDS = 1.0
 _RETRY = Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), 1)
+
+_JOURNAL_FLUSH_SECONDS = 0.05
+_JOURNAL_BATCH = 200
 
 Key = tuple[str, str]
 
@@ -71,14 +87,27 @@ end
 return texts
 """
 
-# KEYS: journal, seq. ARGV: entry, limit.
+# KEYS: journal, seq, resets. ARGV: limit, then (resets read or '', entry) pairs. An entry read
+# before the newest reset is dropped; the rest are numbered in order, the cap kept in one step.
 _APPEND = """
-local seq = redis.call('INCR', KEYS[2])
-redis.call('RPUSH', KEYS[1], seq .. ' ' .. ARGV[1])
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+local resets = tonumber(redis.call('GET', KEYS[3]) or '0')
+local kept = {}
+for i = 2, #ARGV, 2 do
+    if ARGV[i] == '' or tonumber(ARGV[i]) >= resets then
+        kept[#kept + 1] = ARGV[i + 1]
+    end
+end
+if #kept == 0 then
+    return
+end
+local seq = redis.call('INCRBY', KEYS[2], #kept) - #kept
+for i, entry in ipairs(kept) do
+    redis.call('RPUSH', KEYS[1], (seq + i) .. ' ' .. entry)
+end
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)
 """
 
-# KEYS: kinds, blobs, journal. ARGV: prefix. The sequence numbers go on, as in SQLite.
+# KEYS: kinds, blobs, journal, resets. ARGV: prefix. The sequence numbers go on, as in SQLite.
 _CLEAR = """
 for _, kind in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     local index = ARGV[1] .. ':i:' .. kind
@@ -89,6 +118,7 @@ for _, kind in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     redis.call('DEL', index)
 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return redis.call('INCR', KEYS[4])
 """
 
 
@@ -103,11 +133,20 @@ class RedisStore:
         self._blobs = f"{prefix}:blobs"
         self._journal = f"{prefix}:journal"
         self._seq = f"{prefix}:seq"
+        self._resets = f"{prefix}:resets"
+        self._resets_read = ""
+        """The newest reset count a read of this process saw; '' before the first."""
         self._put = client.register_script(_PUT)
         self._delete = client.register_script(_DELETE)
         self._values = client.register_script(_VALUES)
         self._append = client.register_script(_APPEND)
         self._clear = client.register_script(_CLEAR)
+        self._pending: list[tuple[str, str]] = []  # (resets read, entry)
+        self._pending_lock = threading.Lock()
+        self._pending_event = threading.Event()
+        self._flushing = threading.Lock()  # one batch at a time, so entries keep their order
+        self._flusher = threading.Thread()
+        atexit.register(self._flush_at_exit)
 
     @classmethod
     def from_url(cls, url: str) -> RedisStore:
@@ -160,9 +199,16 @@ class RedisStore:
         if not keys:
             return {}
         with self._reaching():
-            texts = self._redis.mget([self._value_key(kind, key) for kind, key in keys])
+            *texts, resets = self._redis.mget([self._value_key(kind, key) for kind, key in keys]
+                                              + [self._resets])
+        self._saw_resets(int(resets or 0))
         return {key: decode(text) if text is not None else None
                 for key, text in zip(keys, texts, strict=True)}
+
+    def _saw_resets(self, count: int) -> None:
+        with self._pending_lock:
+            if self._resets_read == "" or count > int(self._resets_read):
+                self._resets_read = str(count)
 
     def _put_arguments(self, kind: str, key: str, text: str) -> tuple[list[str], list[str]]:
         keys = [self._value_key(kind, key), self._index(kind), self._kinds, self._order]
@@ -219,13 +265,53 @@ class RedisStore:
         return bytes(data) if data is not None else None
 
     def append_journal(self, entry: str) -> None:
-        """Written before the response goes out: an entry is never lost with its replica."""
-        with self._reaching():
-            self._append(keys=[self._journal, self._seq], args=[entry, JOURNAL_LIMIT])
+        with self._pending_lock:
+            self._pending.append((self._resets_read, entry))
+            waiting = len(self._pending)
+            started = not self._flusher.is_alive()  # not yet, or left behind by a fork
+            if started:
+                self._flusher = threading.Thread(target=self._flush_soon, name="journal-flush",
+                                                 daemon=True)
+                self._flusher.start()
+        if waiting == 1 or started:  # the flusher takes every entry that comes meanwhile
+            self._pending_event.set()
+        elif waiting >= _JOURNAL_BATCH:
+            self.flush_journal()
+
+    def _flush_soon(self) -> None:
+        while True:
+            self._pending_event.wait()
+            time.sleep(_JOURNAL_FLUSH_SECONDS)
+            self._pending_event.clear()
+            try:
+                self.flush_journal()
+            except StoreUnavailable:  # the batch is kept: try again after the interval
+                self._pending_event.set()
+
+    def flush_journal(self) -> None:
+        """Write this process's pending entries; kept for a later flush if Redis is away."""
+        with self._flushing:
+            with self._pending_lock:
+                batch, self._pending = self._pending, []
+            if not batch:
+                return
+            try:
+                with self._reaching():
+                    self._append(keys=[self._journal, self._seq, self._resets],
+                                 args=[JOURNAL_LIMIT, *(part for pair in batch for part in pair)])
+            except StoreUnavailable:
+                with self._pending_lock:  # older first; never more than the journal keeps
+                    self._pending = (batch + self._pending)[-JOURNAL_LIMIT:]
+                raise
+
+    def _flush_at_exit(self) -> None:
+        with suppress(StoreUnavailable):  # Redis gone too: nothing left to write them to
+            self.flush_journal()
 
     def journal(self, limit: int = 100) -> list[Value]:
         if limit <= 0:
             return []
+        self.flush_journal()
         with self._reaching():
             items: list[bytes] = self._redis.lrange(self._journal, -limit, -1)  # type: ignore[assignment]
         entries = []
@@ -235,5 +321,9 @@ class RedisStore:
         return entries
 
     def clear(self) -> None:
+        with self._pending_lock:
+            self._pending = []
         with self._reaching():
-            self._clear(keys=[self._kinds, self._blobs, self._journal], args=[self.prefix])
+            resets = self._clear(keys=[self._kinds, self._blobs, self._journal, self._resets],
+                                 args=[self.prefix])
+        self._saw_resets(int(resets))

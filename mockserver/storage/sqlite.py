@@ -70,6 +70,7 @@ class SQLiteStore:
         self._pending: list[str] = []
         self._pending_lock = threading.Lock()
         self._pending_event = threading.Event()
+        self._flushing = threading.Lock()  # one batch at a time, so entries keep their order
         self._flusher = threading.Thread()
         atexit.register(self.flush_journal)
         setup = sqlite3.connect(self.path, timeout=_WRITE_DEADLINE)
@@ -214,15 +215,17 @@ class SQLiteStore:
             self.flush_journal()
 
     def flush_journal(self) -> None:
-        with self._pending_lock:
-            batch, self._pending = self._pending, []
-        if not batch:
-            return
-        with self._transaction(changes_values=False) as connection:
-            connection.executemany("INSERT INTO journal (entry) VALUES (?)",
-                                   [(entry,) for entry in batch])
-            newest = connection.execute("SELECT max(seq) FROM journal").fetchone()[0]
-            connection.execute("DELETE FROM journal WHERE seq <= ?", (newest - JOURNAL_LIMIT,))
+        with self._flushing:
+            with self._pending_lock:
+                batch, self._pending = self._pending, []
+            if not batch:
+                return
+            with self._transaction(changes_values=False) as connection:
+                connection.executemany("INSERT INTO journal (entry) VALUES (?)",
+                                       [(entry,) for entry in batch])
+                newest = connection.execute("SELECT max(seq) FROM journal").fetchone()[0]
+                connection.execute("DELETE FROM journal WHERE seq <= ?",
+                                   (newest - JOURNAL_LIMIT,))
 
     def journal(self, limit: int = 100) -> list[Value]:
         self.flush_journal()

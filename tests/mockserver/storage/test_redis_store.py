@@ -93,17 +93,19 @@ def test_an_unreachable_redis_is_store_unavailable_when_checked(own_redis):
 
 
 def test_a_lost_redis_is_store_unavailable_until_it_returns(own_redis):
-    store = open_store(own_redis.url)
+    store = RedisStore.from_url(own_redis.url)
     store.put("run", "r", {"state": "running"})
     own_redis.stop(signal.SIGKILL)
+    store.append_journal('{"path": "/while-lost"}')  # pending: written once Redis is back
     for operation in (lambda: store.get("run", "r"), lambda: store.put("run", "s", {}),
                       lambda: store.update("run", "r", lambda current: current),
-                      lambda: store.append_journal("{}"), lambda: store.journal(),
+                      lambda: store.journal(), store.flush_journal,
                       lambda: store.get_many([("run", "r")]), lambda: store.values("run")):
         with pytest.raises(StoreUnavailable):
             operation()
     own_redis.start()
     assert store.get("run", "r") == {"state": "running"}  # acknowledged before the loss
+    assert [entry["path"] for entry in store.journal()] == ["/while-lost"]
 
 
 @pytest.fixture
@@ -147,3 +149,18 @@ def test_a_mock_started_while_redis_is_away_answers_503_until_it_returns(own_red
     assert api.request("POST", START, headers=KEY, json={"message": "hi"}).status == 503
     own_redis.start()
     assert api.request("POST", START, headers=KEY, json={"message": "hi"}).status == 202
+
+
+def test_a_reset_drops_entries_another_replica_still_holds_from_before_it(redis_url):
+    """Each replica writes its journal in batches: an entry of a request served before a reset
+    through another replica must not land in the journal after that reset."""
+    replica, resetter = RedisStore.from_url(redis_url), RedisStore.from_url(redis_url)
+    replica.get_many([("control", "clock")])  # what every request reads first
+    replica.append_journal('{"path": "/before"}')
+    resetter.clear()
+    replica.flush_journal()
+    assert resetter.journal() == []
+    replica.get_many([("control", "clock")])
+    replica.append_journal('{"path": "/after"}')
+    assert [entry["path"] for entry in replica.journal()] == ["/after"]
+    assert [entry["path"] for entry in resetter.journal()] == ["/after"]

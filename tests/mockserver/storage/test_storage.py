@@ -137,13 +137,51 @@ def test_reads_see_every_other_process_write(shared):
         assert reader.get_many([("run", "a"), ("run", "b")]) == {**before, ("run", key): value}
 
 
-def test_sqlite_journal_reaches_other_processes_without_being_read_here(tmp_path):
-    """The writer's own background thread stores its entries; nothing here reads the journal."""
-    path = tmp_path / "journal.sqlite3"
-    SQLiteStore(path).append_journal('{"path": "/x"}')
-    other = SQLiteStore(path)
+def test_journal_reaches_other_processes_without_being_read_here(shared):
+    """The writer's own background thread stores its entries; nothing there reads the journal."""
+    open_store(shared).append_journal('{"path": "/x"}')
+    other = open_store(shared)  # another process's view: its own pending entries, none here
     for _ in range(100):
         if other.journal(10):
             break
         time.sleep(0.05)
     assert [entry["path"] for entry in other.journal(10)] == ["/x"]
+
+
+def test_pending_journal_entries_are_seen_by_the_next_read(store):
+    for index in range(3):
+        store.append_journal(f'{{"i": {index}}}')
+    assert [entry["i"] for entry in store.journal(10)] == [0, 1, 2]  # before any flush interval
+
+
+def test_the_journal_cap_holds_when_many_threads_append_in_batches(store):
+    def append(thread: int) -> None:
+        for index in range(800):
+            store.append_journal(f'{{"thread": {thread}, "i": {index}}}')
+
+    threads = [threading.Thread(target=append, args=(thread,)) for thread in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    kept = store.journal(10 * JOURNAL_LIMIT)
+    assert [entry["seq"] for entry in kept] == list(range(6400 - JOURNAL_LIMIT + 1, 6401))
+    for thread in range(8):  # each thread's entries stay in the order it appended them
+        mine = [entry["i"] for entry in kept if entry["thread"] == thread]
+        assert mine == sorted(mine)
+
+
+def _append_and_exit(where: str) -> None:
+    store = open_store(where)
+    for index in range(3):
+        store.append_journal(f'{{"i": {index}}}')
+    # Returns at once: the flusher thread is still waiting out its interval.
+
+
+def test_pending_journal_entries_are_written_when_the_process_exits(shared):
+    context = multiprocessing.get_context("spawn")
+    worker = context.Process(target=_append_and_exit, args=(shared,))
+    worker.start()
+    worker.join(60)
+    assert worker.exitcode == 0
+    assert [entry["i"] for entry in open_store(shared).journal(10)] == [0, 1, 2]
