@@ -45,7 +45,8 @@ detail = sys.argv[5] == "on"
 def build():
     app = create_app(MockConfig(contracts=["further"], store=store,  # strict, as served
                                 journal={"detail": detail}))
-    app.add_url_rule("/bare", "bare", lambda: jsonify(status="running"))
+    # beside the control API: with one vendor served, every other path is the vendor's
+    app.add_url_rule("/__mock__/bare", "bare", lambda: jsonify(status="running"))
     return app
 
 
@@ -91,7 +92,7 @@ class Server:
     def prepare(self, connections: int) -> None:
         for _ in range(100):
             try:
-                requests.get(f"{self.base}/bare", timeout=1)
+                requests.get(f"{self.base}/__mock__/bare", timeout=1)
                 break
             except (requests.ConnectionError, requests.Timeout):  # not up, or still booting
                 time.sleep(0.1)
@@ -104,11 +105,11 @@ class Server:
                                 files=[("files", ("a.pdf", b"%PDF-1.4", "application/pdf"))])
         self.poll_url = f"{executions}/{started.json()['workflow_execution_id']}"
         assert requests.get(self.poll_url, headers=self.auth, timeout=5).status_code == 200
-        wrk(f"{self.base}/bare", 2, connections, {})  # warm up both
+        wrk(f"{self.base}/__mock__/bare", 2, connections, {})  # warm up both
         wrk(self.poll_url, 2, connections, self.auth)
 
     def measure(self, seconds: int, connections: int) -> tuple[dict[str, float], ...]:
-        return (wrk(f"{self.base}/bare", seconds, connections, {}),
+        return (wrk(f"{self.base}/__mock__/bare", seconds, connections, {}),
                 wrk(self.poll_url, seconds, connections, self.auth))
 
     def stop(self) -> None:

@@ -99,8 +99,9 @@ def redis_server(folder: Path) -> Iterator[str]:
 @contextmanager
 def replicas(store: str, count: int, workers: int, threads: int) -> Iterator[list[str]]:
     ports = [free_port() for _ in range(count)]
+    # the journal keeps each request's detail, as `serve` does by default
     servers = [subprocess.Popen([sys.executable, "-c", SERVER, store, str(port), str(workers),
-                                 str(threads)], cwd=REPOSITORY)  # this checkout's mockserver
+                                 str(threads), "on"], cwd=REPOSITORY)  # this checkout's mockserver
                for port in ports]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
