@@ -108,7 +108,7 @@ def replicas(store: str, count: int, workers: int, threads: int) -> Iterator[lis
         for base in bases:
             for _ in range(200):
                 try:
-                    requests.get(f"{base}/bare", timeout=1)
+                    requests.get(f"{base}/__mock__/health", timeout=1).raise_for_status()
                     break
                 except (requests.ConnectionError, requests.Timeout):  # not up, or still booting
                     time.sleep(0.1)
