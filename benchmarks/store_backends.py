@@ -110,7 +110,7 @@ def replicas(store: str, count: int, workers: int, threads: int) -> Iterator[lis
                 try:
                     requests.get(f"{base}/__mock__/health", timeout=1).raise_for_status()
                     break
-                except (requests.ConnectionError, requests.Timeout):  # not up, or still booting
+                except requests.RequestException:  # not up, or still booting
                     time.sleep(0.1)
         yield bases
     finally:
