@@ -4,19 +4,16 @@ exercised, and each broken implementation of cancel, lists and handed-out URLs i
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from conformance import runner
 from conformance.options import RunOptions
-from mockserver import Mock, MockConfig, create_app
-from tests.broken.breakages import Breakage, Broken, Call, Reply
-from tests.broken.serve import QuietHandler
+from mockserver import MockConfig
+from tests.broken.breakages import Breakage, Call, Reply
+from tests.broken.serve import serve
 from tests.helpers import TESTS
 
 REPLICATE = str(TESTS / "any_contract" / "replicate.yaml")
@@ -24,19 +21,8 @@ REPLICATE = str(TESTS / "any_contract" / "replicate.yaml")
 
 @contextmanager
 def served(breakage: Breakage | None = None) -> Iterator[str]:
-    mock = Mock(MockConfig(contracts=[REPLICATE]))
-    app: Any = create_app(mock=mock)
-    if breakage is not None:
-        app = Broken(app, breakage, "/replicate")
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/replicate"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve(breakage, MockConfig(contracts=[REPLICATE])) as root:
+        yield f"{root}/replicate"
 
 
 def options(base_url: str, *checks: str) -> RunOptions:

@@ -32,9 +32,11 @@ class QuietHandler(WSGIRequestHandler):
 
 
 @contextmanager
-def serve(breakage: Breakage | None = None) -> Iterator[str]:
-    """A fresh in-memory mock, wrapped by `breakage` if given; yields its root URL."""
-    mock = Mock(MockConfig(store="memory"))
+def serve(breakage: Breakage | None = None, config: MockConfig | None = None
+          ) -> Iterator[str]:
+    """A fresh in-memory mock (of `config`'s contracts; all by default), wrapped by `breakage`
+    if given; yields its root URL."""
+    mock = Mock(config or MockConfig(store="memory"))
     app: Any = create_app(mock=mock)
     if breakage is not None:
         app = Broken(app, breakage, mock.mount_prefix(breakage.vendor))
