@@ -23,9 +23,7 @@ from mockserver.engine.contract import Operation
 from mockserver.engine.errors import describe, error_body
 from mockserver.engine.faults import Fault, FaultInjector
 from mockserver.engine.journal import (
-    NO_DETAIL,
-    JournalEntry,
-    encode,
+    entry_text,
     masked_identity,
     request_detail,
     response_detail,
@@ -105,25 +103,23 @@ class VendorPipeline:
             refuse = handled and bool(problems) and not (reply.breaks_contract
                                                          or self._results_allow_violation())
         response = WireResponse.of(reply)
-        detail = NO_DETAIL
+        entry = {
+            "time": now, "vendor": self.name, "method": request.method,
+            "path": request.full_path.rstrip("?"), "operation": operation.id if operation else None,
+            "status": reply.status, "verdict": "violates" if violations else "conforms",
+            "violations": [str(v) for v in violations], "response_problems": problems,
+            "fault": fault.kind if fault else None, "prefer": prefer_header,
+            "identity": masked_identity(identity),
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3), "run": reply.run,
+        }
         response_json: str | None = None
         journal = self._config.journal
         if journal.detail:
-            detail = {**NO_DETAIL, **request_detail(request, parsed[0] if parsed else None,
-                                                    journal)}
+            entry.update(request_detail(request, parsed[0] if parsed else None, journal))
             answered, response_json = response_detail(reply.body, response.data, journal)
-            detail["omitted"] = detail["omitted"] + answered.pop("omitted", [])
-            detail.update(answered)
-        self._store.append_journal(encode(JournalEntry.model_construct(  # the engine's values
-            time=now, vendor=self.name, method=request.method,
-            path=request.full_path.rstrip("?"), operation=operation.id if operation else None,
-            status=reply.status, verdict="violates" if violations else "conforms",
-            violations=[str(v) for v in violations], response_problems=problems,
-            fault=fault.kind if fault else None, prefer=prefer_header,
-            identity=masked_identity(identity),
-            duration_ms=round((time.perf_counter() - started) * 1000, 3), run=reply.run,
-            **detail,
-        ), response_json))
+            entry["omitted"] = entry.get("omitted", []) + answered.pop("omitted", [])
+            entry.update(answered)
+        self._store.append_journal(entry_text(entry, response_json))
         if refuse:
             raise ResponseContractError(
                 f"the mock's {reply.status} response to {request.method} {path} breaks the "

@@ -13,8 +13,13 @@ every cache. A poll loop thus reads its run, token and control state without tou
 
 Journal entries are written in batches by one background thread per process, at most
 `_JOURNAL_FLUSH_SECONDS` after they happen, so that recording a request does not cost every
-request a write of its own. A read of the journal first writes what this process holds; another
-worker's newest entries may lag by that interval.
+request a write of its own. A batch is one row (a JSON array of its entries), not a row per
+entry: each row is a statement during which SQLite lets go of the GIL and the flusher then waits
+for it again, and under load that hand-off, once per entry, cost the request threads a sixth of
+their throughput. A read of the journal first writes what this process holds; another worker's
+newest entries may lag by that interval. Each entry is tagged with the reset count (eight more
+bytes of the lock file) when it is recorded, so an entry still pending in one worker when
+another resets the mock is dropped rather than written after the reset.
 """
 
 from __future__ import annotations
@@ -39,7 +44,22 @@ CREATE TABLE IF NOT EXISTS entries (
     kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, key)
 );
 CREATE TABLE IF NOT EXISTS blobs (key TEXT PRIMARY KEY, data BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journal_batches (last INTEGER PRIMARY KEY, entries TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO counters VALUES ('journal', 0);
+"""
+# `journal_batches`: `last` is the sequence number of the batch's newest entry, `entries` a JSON
+# array of the batch, oldest first. `counters.journal` counts every entry ever written, across
+# resets, so that sequence numbers never repeat.
+
+_FROM_ONE_ROW_PER_ENTRY = """
+INSERT INTO journal_batches (last, entries)
+    SELECT * FROM (SELECT max(seq) AS last, '[' || group_concat(entry, ',') || ']'
+                   FROM (SELECT seq, entry FROM journal ORDER BY seq))
+    WHERE last IS NOT NULL;
+UPDATE counters SET value = (SELECT coalesce(max(last), 0) FROM journal_batches)
+    WHERE name = 'journal';
+DROP TABLE journal;
 """
 
 
@@ -47,7 +67,7 @@ _WRITE_DEADLINE = 30.0
 _JOURNAL_FLUSH_SECONDS = 0.05
 _JOURNAL_BATCH = 200
 _CACHE_LIMIT = 10_000
-_COUNTER = struct.Struct("<Q")
+_COUNTERS = struct.Struct("<QQ")  # writes to the values, resets
 
 Key = tuple[str, str]
 
@@ -61,13 +81,13 @@ class SQLiteStore:
         self._writer = threading.Lock()
         self._lock_fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
         with self._locked():
-            if os.fstat(self._lock_fd).st_size < _COUNTER.size:
-                os.ftruncate(self._lock_fd, _COUNTER.size)
-        self._writes = mmap.mmap(self._lock_fd, _COUNTER.size)
+            if os.fstat(self._lock_fd).st_size < _COUNTERS.size:
+                os.ftruncate(self._lock_fd, _COUNTERS.size)
+        self._counters = mmap.mmap(self._lock_fd, _COUNTERS.size)
         self._cache: dict[Key, str | None] = {}
         self._cache_generation = -1
         self._cache_lock = threading.Lock()
-        self._pending: list[str] = []
+        self._pending: list[tuple[int, str]] = []  # (resets when recorded, entry)
         self._pending_lock = threading.Lock()
         self._pending_event = threading.Event()
         self._flushing = threading.Lock()  # one batch at a time, so entries keep their order
@@ -75,7 +95,10 @@ class SQLiteStore:
         atexit.register(self.flush_journal)
         setup = sqlite3.connect(self.path, timeout=_WRITE_DEADLINE)
         setup.execute("PRAGMA journal_mode=WAL")
-        setup.executescript(_SCHEMA)
+        with self._locked():
+            setup.executescript(_SCHEMA)
+            if setup.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal'").fetchone():
+                setup.executescript(_FROM_ONE_ROW_PER_ENTRY)  # a file of an earlier version
         setup.close()
 
     def _connection(self) -> sqlite3.Connection:
@@ -96,7 +119,8 @@ class SQLiteStore:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     @contextmanager
-    def _transaction(self, *, changes_values: bool = True) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, *, changes_values: bool = True, resets: bool = False
+                     ) -> Iterator[sqlite3.Connection]:
         connection = self._connection()
         with self._locked():
             connection.execute("BEGIN IMMEDIATE")
@@ -108,10 +132,14 @@ class SQLiteStore:
             connection.execute("COMMIT")
             if changes_values:
                 # After the commit: a reader that sees the new count also sees the new rows.
-                _COUNTER.pack_into(self._writes, 0, self._generation() + 1)
+                writes, resets_before = _COUNTERS.unpack_from(self._counters)
+                _COUNTERS.pack_into(self._counters, 0, writes + 1, resets_before + resets)
 
     def _generation(self) -> int:
-        return _COUNTER.unpack_from(self._writes)[0]
+        return _COUNTERS.unpack_from(self._counters)[0]
+
+    def _resets(self) -> int:
+        return _COUNTERS.unpack_from(self._counters)[1]
 
     def get(self, kind: str, key: str) -> Value | None:
         text = self._texts([(kind, key)])[(kind, key)]
@@ -195,7 +223,7 @@ class SQLiteStore:
 
     def append_journal(self, entry: str) -> None:
         with self._pending_lock:
-            self._pending.append(entry)
+            self._pending.append((self._resets(), entry))
             waiting = len(self._pending)
             started = not self._flusher.is_alive()  # not yet, or left behind by a fork
             if started:
@@ -221,24 +249,38 @@ class SQLiteStore:
             if not batch:
                 return
             with self._transaction(changes_values=False) as connection:
-                connection.executemany("INSERT INTO journal (entry) VALUES (?)",
-                                       [(entry,) for entry in batch])
-                newest = connection.execute("SELECT max(seq) FROM journal").fetchone()[0]
-                connection.execute("DELETE FROM journal WHERE seq <= ?",
-                                   (newest - JOURNAL_LIMIT,))
+                resets = self._resets()  # under the write lock, which a reset takes too
+                entries = [entry for recorded, entry in batch if recorded == resets]
+                if not entries:
+                    return
+                connection.execute("UPDATE counters SET value = value + ? WHERE name = 'journal'",
+                                   (len(entries),))
+                last = connection.execute(
+                    "SELECT value FROM counters WHERE name = 'journal'").fetchone()[0]
+                connection.execute("INSERT INTO journal_batches (last, entries) VALUES (?, ?)",
+                                   (last, f"[{','.join(entries)}]"))
+                connection.execute("DELETE FROM journal_batches WHERE last <= ?",
+                                   (last - JOURNAL_LIMIT,))
 
     def journal(self, limit: int = 100) -> list[Value]:
         self.flush_journal()
-        rows = self._connection().execute(
-            "SELECT seq, entry FROM journal ORDER BY seq DESC LIMIT ?", (max(limit, 0),)
-        ).fetchall()
-        return [{**decode(entry), "seq": seq} for seq, entry in reversed(rows)]
+        limit = min(max(limit, 0), JOURNAL_LIMIT)
+        rows = self._connection().execute(  # the batches holding the newest `limit` entries
+            "SELECT last, entries FROM journal_batches"
+            " WHERE last > (SELECT max(last) FROM journal_batches) - ? ORDER BY last",
+            (limit,)).fetchall()
+        found: list[Value] = []
+        for last, entries in rows:
+            batch = decode(entries)
+            first = last - len(batch) + 1
+            found.extend({**entry, "seq": first + index} for index, entry in enumerate(batch))
+        return found[len(found) - limit:] if limit else []
 
     def clear(self) -> None:
         with self._pending_lock:
             self._pending = []
-        with self._transaction() as connection:
+        with self._transaction(resets=True) as connection:
             connection.execute("DELETE FROM entries")
             connection.execute("DELETE FROM blobs")
-            connection.execute("DELETE FROM journal")
+            connection.execute("DELETE FROM journal_batches")
 

@@ -7,6 +7,7 @@ the two stores that several processes share.
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -106,6 +107,47 @@ def test_journal_keeps_the_newest_entries_in_order(store):
     assert len(store.journal(10 * JOURNAL_LIMIT)) <= JOURNAL_LIMIT + 500
     store.clear()
     assert store.journal(10) == [] and store.values("run") == []
+
+
+def test_journal_numbers_never_repeat_across_a_reset(store):
+    store.append_journal('{"path": "/a"}')
+    store.append_journal('{"path": "/b"}')
+    before = [entry["seq"] for entry in store.journal()]
+    store.clear()
+    store.append_journal('{"path": "/c"}')
+    after = store.journal()
+    assert [entry["path"] for entry in after] == ["/c"] and after[0]["seq"] > max(before)
+
+
+def test_a_reset_drops_entries_another_process_still_holds_from_before_it(shared):
+    """Each process writes its journal in batches: an entry of a request served before a reset
+    made through another process must not land in the journal after that reset."""
+    worker, resetter = open_store(shared), open_store(shared)
+    worker.get_many([("control", "clock")])  # what every request reads first
+    worker.append_journal('{"path": "/before"}')
+    resetter.clear()
+    worker.flush_journal()
+    assert resetter.journal() == []
+    worker.get_many([("control", "clock")])
+    worker.append_journal('{"path": "/after"}')
+    assert [entry["path"] for entry in worker.journal()] == ["/after"]
+    assert [entry["path"] for entry in resetter.journal()] == ["/after"]
+
+
+def test_sqlite_keeps_the_journal_of_a_file_from_an_earlier_version(tmp_path):
+    """Earlier versions kept a row per journal entry; opening such a file keeps its entries
+    and their numbers, and numbers the next ones after them."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as old:
+        old.execute("CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+                    "entry TEXT NOT NULL)")
+        old.executemany("INSERT INTO journal (seq, entry) VALUES (?, ?)",
+                        [(7, '{"path": "/a"}'), (8, '{"path": "/b"}')])
+    store = SQLiteStore(path)
+    store.append_journal('{"path": "/c"}')
+    assert [(entry["seq"], entry["path"]) for entry in store.journal()] == [
+        (7, "/a"), (8, "/b"), (9, "/c")]
+    assert [entry["path"] for entry in SQLiteStore(path).journal()] == ["/a", "/b", "/c"]
 
 
 def test_get_many_reads_several_values_at_once(store):

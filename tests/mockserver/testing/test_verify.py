@@ -30,6 +30,15 @@ def test_a_json_request_is_kept_with_query_masked_headers_and_response(api, hand
     assert entry.response_size > 0 and entry.body_size == len(json.dumps(PAYLOAD).encode())
 
 
+def test_a_request_body_shaped_like_an_entry_keeps_both_bodies_apart(api, handle):
+    """The response's JSON text is spliced into the entry as it was sent; a request body that
+    holds a `response_body` key of its own must not receive it."""
+    payload = {**PAYLOAD, "user_variables": {"response_body": None}}
+    sync(api, payload=payload)
+    entry = handle.requests(operation="triggerFlow")[-1]
+    assert entry.body == payload and entry.response_body["status"] in ("completed", "failed")
+
+
 def test_credentials_in_bodies_are_masked_too(api, handle):
     token(api)
     entry = handle.requests(operation="createAccessToken")[-1]
