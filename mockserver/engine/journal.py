@@ -145,19 +145,20 @@ def request_detail(request: Request, inputs: Inputs | None,
     environ = request.environ
     headers = {}
     for key, value in environ.items():
-        if key.startswith("HTTP_"):
+        if key[:5] == "HTTP_":
             name, secret = _header(key)
             headers[name] = _masked(value) if secret else value
-    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        if environ.get(key):
-            headers[key.replace("_", "-").title()] = environ[key]
+    content_type, length = environ.get("CONTENT_TYPE"), environ.get("CONTENT_LENGTH")
+    if content_type:
+        headers["Content-Type"] = content_type
+    if length:
+        headers["Content-Length"] = length
     query: dict[str, Any] = {}
     if environ.get("QUERY_STRING"):
         query = {key: values[0] if len(values) == 1 else values
                  for key, values in request.args.lists()}
-    detail: dict[str, Any] = {"query": query, "headers": headers}
-    size = request.content_length or 0
-    detail["body_size"] = size
+    size = (request.content_length or 0) if length else 0
+    detail: dict[str, Any] = {"query": query, "headers": headers, "body_size": size}
     if inputs is None or (inputs.body is None and not inputs.uploads):
         return detail
     detail["parts"] = [Part(field=upload.field, filename=upload.filename,
