@@ -23,13 +23,13 @@ the journal first writes what this process holds, and a process writes the rest 
 (SIGTERM included); another replica's newest entries may lag by that interval, and a replica
 killed outright (SIGKILL, a lost host) loses at most that interval's entries, never a run, a
 poll's count or any other value, which are written before the response goes out. Each entry is
-tagged with the reset count its request read (in the same MGET), so an entry of a request served
+tagged with the reset count its request read, so an entry of a request served
 before a reset, still pending on another replica, is dropped when it arrives after the reset.
 
-Nothing is cached in the process: a cache that stays correct across hosts would have to learn
-of every other replica's write before its next read, and finding out costs the round trip the
-cache would save. The scripts build key names, so this needs a single Redis server (a primary,
-possibly with replicas), not Redis Cluster.
+Values (and the reset count) are cached in each process by `TrackedCache`, which Redis keeps
+current by announcing every change to them, whoever made it (`CLIENT TRACKING`, broadcast mode):
+a poll of a run no one is changing then reads nothing from Redis. The scripts build key names,
+so this needs a single Redis server (a primary, possibly with replicas), not Redis Cluster.
 
 Losing Redis raises `StoreUnavailable`, which the server answers with the vendor's 503; redis-py
 reconnects on the next call, so a replica recovers by itself once Redis is back.
@@ -46,10 +46,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
-from redis.backoff import ExponentialWithJitterBackoff
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
 
 from mockserver.storage.base import JOURNAL_LIMIT, StoreUnavailable, Value, decode, encode
+from mockserver.storage.tracking import TrackedCache
 
 __all__ = ["DEFAULT_PREFIX", "RedisStore"]
 
@@ -123,9 +124,11 @@ return redis.call('INCR', KEYS[4])
 
 
 class RedisStore:
-    def __init__(self, client: redis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
+    def __init__(self, client: redis.Redis, prefix: str = DEFAULT_PREFIX,
+                 listener: Callable[[], redis.Redis] | None = None) -> None:
         """Connects only when first used: a worker that starts while Redis is away still
-        starts, answers 503 meanwhile, and recovers with Redis."""
+        starts, answers 503 meanwhile, and recovers with Redis. `listener` makes the client for
+        the cache's announcements; without it nothing is cached."""
         self._redis = client
         self.prefix = prefix
         self._kinds = f"{prefix}:kinds"
@@ -136,6 +139,8 @@ class RedisStore:
         self._resets = f"{prefix}:resets"
         self._resets_read = ""
         """The newest reset count a read of this process saw; '' before the first."""
+        self._cache = TrackedCache(listener, [f"{prefix}:v:", self._resets]) \
+            if listener is not None else None
         self._put = client.register_script(_PUT)
         self._delete = client.register_script(_DELETE)
         self._values = client.register_script(_VALUES)
@@ -156,10 +161,12 @@ class RedisStore:
         query = parse_qsl(parts.query, keep_blank_values=True)
         prefix = dict(query).get("prefix") or DEFAULT_PREFIX
         options = urlencode([(name, value) for name, value in query if name != "prefix"])
-        client = redis.Redis.from_url(
-            urlunsplit(parts._replace(query=options)), socket_timeout=_TIMEOUT_SECONDS,
-            socket_connect_timeout=_TIMEOUT_SECONDS, retry=_RETRY)
-        return cls(client, prefix)
+        where = urlunsplit(parts._replace(query=options))
+        client = redis.Redis.from_url(where, socket_timeout=_TIMEOUT_SECONDS,
+                                      socket_connect_timeout=_TIMEOUT_SECONDS, retry=_RETRY)
+        return cls(client, prefix, lambda: redis.Redis.from_url(
+            where, socket_timeout=_TIMEOUT_SECONDS, socket_connect_timeout=_TIMEOUT_SECONDS,
+            retry=Retry(NoBackoff(), 0), protocol=2))
 
     def check(self) -> None:
         """Raise `StoreUnavailable` unless Redis answers: `serve` checks once before it starts,
@@ -178,6 +185,18 @@ class RedisStore:
         return f"{where.get('host', 'localhost')}:{where.get('port', 6379)}/{where.get('db', 0)}"
 
     @contextmanager
+    def _writing(self, names: list[str] | None) -> Iterator[None]:
+        """A write to these keys (None: every key): this process's next reads must not use the
+        cache's older texts, whose announcement may still be on its way, even if the write
+        failed half-way."""
+        try:
+            with self._reaching():
+                yield
+        finally:
+            if self._cache:
+                self._cache.forget(names)
+
+    @contextmanager
     def _reaching(self) -> Iterator[None]:
         try:
             yield
@@ -191,19 +210,24 @@ class RedisStore:
         return f"{self.prefix}:i:{kind}"
 
     def get(self, kind: str, key: str) -> Value | None:
-        with self._reaching():
-            text = self._redis.get(self._value_key(kind, key))
-        return decode(text) if text is not None else None
+        return self.get_many([(kind, key)])[(kind, key)]
 
     def get_many(self, keys: list[Key]) -> dict[Key, Value | None]:
         if not keys:
             return {}
-        with self._reaching():
-            *texts, resets = self._redis.mget([self._value_key(kind, key) for kind, key in keys]
-                                              + [self._resets])
-        self._saw_resets(int(resets or 0))
-        return {key: decode(text) if text is not None else None
-                for key, text in zip(keys, texts, strict=True)}
+        names = [self._value_key(kind, key) for kind, key in keys] + [self._resets]
+        texts, generation = self._cache.read(names) if self._cache else ({}, -1)
+        missing = [name for name in names if name not in texts]
+        if missing:
+            with self._reaching():
+                read = dict(zip(missing, self._redis.mget(missing), strict=True))
+            if self._cache:
+                self._cache.fill(read, generation)
+            texts.update(read)
+        self._saw_resets(int(texts[self._resets] or 0))
+        return {key: decode(text) if (text := texts[name]) is not None else None
+                for key, name in zip(keys, names, strict=False)}
+
 
     def _saw_resets(self, count: int) -> None:
         with self._pending_lock:
@@ -216,7 +240,7 @@ class RedisStore:
 
     def put(self, kind: str, key: str, value: Value) -> None:
         keys, args = self._put_arguments(kind, key, encode(value))
-        with self._reaching():
+        with self._writing(keys[:1]):
             self._put(keys=keys, args=args)
 
     def update(
@@ -225,7 +249,7 @@ class RedisStore:
         """`change` may run more than once: again each time another client wrote the value
         between this read and this write."""
         value_key = self._value_key(kind, key)
-        with self._reaching(), self._redis.pipeline() as pipe:
+        with self._writing([value_key]), self._redis.pipeline() as pipe:
             while True:
                 try:
                     pipe.watch(value_key)
@@ -245,9 +269,9 @@ class RedisStore:
                     continue
 
     def delete(self, kind: str, key: str) -> bool:
-        with self._reaching():
-            deleted = self._delete(keys=[self._value_key(kind, key), self._index(kind)],
-                                   args=[key])
+        value_key = self._value_key(kind, key)
+        with self._writing([value_key]):
+            deleted = self._delete(keys=[value_key, self._index(kind)], args=[key])
         return bool(deleted)
 
     def values(self, kind: str) -> list[Value]:
@@ -323,7 +347,7 @@ class RedisStore:
     def clear(self) -> None:
         with self._pending_lock:
             self._pending = []
-        with self._reaching():
+        with self._writing(None):
             resets = self._clear(keys=[self._kinds, self._blobs, self._journal, self._resets],
                                  args=[self.prefix])
         self._saw_resets(int(resets))
