@@ -37,11 +37,9 @@ reconnects on the next call, so a replica recovers by itself once Redis is back.
 
 from __future__ import annotations
 
-import atexit
 import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -50,6 +48,7 @@ from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
 
 from mockserver.storage.base import JOURNAL_LIMIT, StoreUnavailable, Value, decode, encode
+from mockserver.storage.batching import JournalBatcher
 from mockserver.storage.tracking import TrackedCache
 
 __all__ = ["DEFAULT_PREFIX", "RedisStore"]
@@ -146,12 +145,10 @@ class RedisStore:
         self._values = client.register_script(_VALUES)
         self._append = client.register_script(_APPEND)
         self._clear = client.register_script(_CLEAR)
-        self._pending: list[tuple[str, str]] = []  # (resets read, entry)
-        self._pending_lock = threading.Lock()
-        self._pending_event = threading.Event()
-        self._flushing = threading.Lock()  # one batch at a time, so entries keep their order
-        self._flusher = threading.Thread()
-        atexit.register(self._flush_at_exit)
+        self._resets_lock = threading.Lock()
+        self._journal_batches = JournalBatcher[str](self._write_journal,  # tagged: resets read
+                                                    flush_seconds=_JOURNAL_FLUSH_SECONDS,
+                                                    batch_size=_JOURNAL_BATCH)
 
     @classmethod
     def from_url(cls, url: str) -> RedisStore:
@@ -228,9 +225,8 @@ class RedisStore:
         return {key: decode(text) if (text := texts[name]) is not None else None
                 for key, name in zip(keys, names, strict=False)}
 
-
     def _saw_resets(self, count: int) -> None:
-        with self._pending_lock:
+        with self._resets_lock:
             if self._resets_read == "" or count > int(self._resets_read):
                 self._resets_read = str(count)
 
@@ -289,48 +285,16 @@ class RedisStore:
         return bytes(data) if data is not None else None
 
     def append_journal(self, entry: str) -> None:
-        with self._pending_lock:
-            self._pending.append((self._resets_read, entry))
-            waiting = len(self._pending)
-            started = not self._flusher.is_alive()  # not yet, or left behind by a fork
-            if started:
-                self._flusher = threading.Thread(target=self._flush_soon, name="journal-flush",
-                                                 daemon=True)
-                self._flusher.start()
-        if waiting == 1 or started:  # the flusher takes every entry that comes meanwhile
-            self._pending_event.set()
-        elif waiting >= _JOURNAL_BATCH:
-            self.flush_journal()
-
-    def _flush_soon(self) -> None:
-        while True:
-            self._pending_event.wait()
-            time.sleep(_JOURNAL_FLUSH_SECONDS)
-            self._pending_event.clear()
-            try:
-                self.flush_journal()
-            except StoreUnavailable:  # the batch is kept: try again after the interval
-                self._pending_event.set()
+        self._journal_batches.add(self._resets_read, entry)
 
     def flush_journal(self) -> None:
         """Write this process's pending entries; kept for a later flush if Redis is away."""
-        with self._flushing:
-            with self._pending_lock:
-                batch, self._pending = self._pending, []
-            if not batch:
-                return
-            try:
-                with self._reaching():
-                    self._append(keys=[self._journal, self._seq, self._resets],
-                                 args=[JOURNAL_LIMIT, *(part for pair in batch for part in pair)])
-            except StoreUnavailable:
-                with self._pending_lock:  # older first; never more than the journal keeps
-                    self._pending = (batch + self._pending)[-JOURNAL_LIMIT:]
-                raise
+        self._journal_batches.flush()
 
-    def _flush_at_exit(self) -> None:
-        with suppress(StoreUnavailable):  # Redis gone too: nothing left to write them to
-            self.flush_journal()
+    def _write_journal(self, batch: list[tuple[str, str]]) -> None:
+        with self._reaching():
+            self._append(keys=[self._journal, self._seq, self._resets],
+                         args=[JOURNAL_LIMIT, *(part for pair in batch for part in pair)])
 
     def journal(self, limit: int = 100) -> list[Value]:
         if limit <= 0:
@@ -345,8 +309,7 @@ class RedisStore:
         return entries
 
     def clear(self) -> None:
-        with self._pending_lock:
-            self._pending = []
+        self._journal_batches.drop()
         with self._writing(None):
             resets = self._clear(keys=[self._kinds, self._blobs, self._journal, self._resets],
                                  args=[self.prefix])

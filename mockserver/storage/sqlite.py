@@ -24,7 +24,6 @@ another resets the mock is dropped rather than written after the reset.
 
 from __future__ import annotations
 
-import atexit
 import fcntl
 import mmap
 import os
@@ -36,6 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mockserver.storage.base import JOURNAL_LIMIT, Value, decode, encode
+from mockserver.storage.batching import JournalBatcher
 
 __all__ = ["SQLiteStore"]
 
@@ -87,12 +87,9 @@ class SQLiteStore:
         self._cache: dict[Key, str | None] = {}
         self._cache_generation = -1
         self._cache_lock = threading.Lock()
-        self._pending: list[tuple[int, str]] = []  # (resets when recorded, entry)
-        self._pending_lock = threading.Lock()
-        self._pending_event = threading.Event()
-        self._flushing = threading.Lock()  # one batch at a time, so entries keep their order
-        self._flusher = threading.Thread()
-        atexit.register(self.flush_journal)
+        self._journal_batches = JournalBatcher[int](self._write_journal,  # tagged: resets then
+                                                    flush_seconds=_JOURNAL_FLUSH_SECONDS,
+                                                    batch_size=_JOURNAL_BATCH)
         setup = sqlite3.connect(self.path, timeout=_WRITE_DEADLINE)
         setup.execute("PRAGMA journal_mode=WAL")
         with self._locked():
@@ -222,45 +219,25 @@ class SQLiteStore:
         return bytes(row[0]) if row else None
 
     def append_journal(self, entry: str) -> None:
-        with self._pending_lock:
-            self._pending.append((self._resets(), entry))
-            waiting = len(self._pending)
-            started = not self._flusher.is_alive()  # not yet, or left behind by a fork
-            if started:
-                self._flusher = threading.Thread(target=self._flush_soon, name="journal-flush",
-                                                 daemon=True)
-                self._flusher.start()
-        if waiting == 1 or started:  # the flusher takes every entry that comes meanwhile
-            self._pending_event.set()
-        elif waiting >= _JOURNAL_BATCH:
-            self.flush_journal()
-
-    def _flush_soon(self) -> None:
-        while True:
-            self._pending_event.wait()
-            threading.Event().wait(_JOURNAL_FLUSH_SECONDS)  # real time under virtual sleep
-            self._pending_event.clear()
-            self.flush_journal()
+        self._journal_batches.add(self._resets(), entry)
 
     def flush_journal(self) -> None:
-        with self._flushing:
-            with self._pending_lock:
-                batch, self._pending = self._pending, []
-            if not batch:
+        self._journal_batches.flush()
+
+    def _write_journal(self, batch: list[tuple[int, str]]) -> None:
+        with self._transaction(changes_values=False) as connection:
+            resets = self._resets()  # under the write lock, which a reset takes too
+            entries = [entry for recorded, entry in batch if recorded == resets]
+            if not entries:
                 return
-            with self._transaction(changes_values=False) as connection:
-                resets = self._resets()  # under the write lock, which a reset takes too
-                entries = [entry for recorded, entry in batch if recorded == resets]
-                if not entries:
-                    return
-                connection.execute("UPDATE counters SET value = value + ? WHERE name = 'journal'",
-                                   (len(entries),))
-                last = connection.execute(
-                    "SELECT value FROM counters WHERE name = 'journal'").fetchone()[0]
-                connection.execute("INSERT INTO journal_batches (last, entries) VALUES (?, ?)",
-                                   (last, f"[{','.join(entries)}]"))
-                connection.execute("DELETE FROM journal_batches WHERE last <= ?",
-                                   (last - JOURNAL_LIMIT,))
+            connection.execute("UPDATE counters SET value = value + ? WHERE name = 'journal'",
+                               (len(entries),))
+            last = connection.execute(
+                "SELECT value FROM counters WHERE name = 'journal'").fetchone()[0]
+            connection.execute("INSERT INTO journal_batches (last, entries) VALUES (?, ?)",
+                               (last, f"[{','.join(entries)}]"))
+            connection.execute("DELETE FROM journal_batches WHERE last <= ?",
+                               (last - JOURNAL_LIMIT,))
 
     def journal(self, limit: int = 100) -> list[Value]:
         self.flush_journal()
@@ -277,8 +254,7 @@ class SQLiteStore:
         return found[len(found) - limit:] if limit else []
 
     def clear(self) -> None:
-        with self._pending_lock:
-            self._pending = []
+        self._journal_batches.drop()
         with self._transaction(resets=True) as connection:
             connection.execute("DELETE FROM entries")
             connection.execute("DELETE FROM blobs")

@@ -1,0 +1,87 @@
+"""Journal entries held in a process and written in batches, for the stores that several
+processes share.
+
+A request hands its entry over and goes on; one background thread per process writes what has
+gathered at most `flush_seconds` later, and a request that finds `batch_size` entries waiting
+writes them itself. Each entry carries the tag its store gives it (the reset count the request
+saw), so that the store can drop entries from before a reset made elsewhere. A batch the store
+could not write is kept, in order and within the journal's cap, for the next flush; what is
+still held when the process exits is written then.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Generic, TypeVar
+
+from mockserver.storage.base import JOURNAL_LIMIT, StoreUnavailable
+
+__all__ = ["JournalBatcher"]
+
+Tag = TypeVar("Tag")
+
+
+class JournalBatcher(Generic[Tag]):
+    """Entries waiting for `write`, which receives them oldest first as (tag, entry) pairs."""
+
+    def __init__(self, write: Callable[[list[tuple[Tag, str]]], None], *,
+                 flush_seconds: float = 0.05, batch_size: int = 200) -> None:
+        self._write = write
+        self._flush_seconds = flush_seconds
+        self._batch_size = batch_size
+        self._pending: list[tuple[Tag, str]] = []
+        self._lock = threading.Lock()
+        self._waiting = threading.Event()
+        self._flushing = threading.Lock()  # one batch at a time, so entries keep their order
+        self._flusher = threading.Thread()
+        atexit.register(self._flush_at_exit)
+
+    def add(self, tag: Tag, entry: str) -> None:
+        with self._lock:
+            self._pending.append((tag, entry))
+            waiting = len(self._pending)
+            started = not self._flusher.is_alive()  # not yet, or left behind by a fork
+            if started:
+                self._flusher = threading.Thread(target=self._flush_soon, name="journal-flush",
+                                                 daemon=True)
+                self._flusher.start()
+        if waiting == 1 or started:  # the flusher takes every entry that comes meanwhile
+            self._waiting.set()
+        elif waiting >= self._batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is held now; if the store fails, keep it for the next flush and raise."""
+        with self._flushing:
+            with self._lock:
+                batch, self._pending = self._pending, []
+            if not batch:
+                return
+            try:
+                self._write(batch)
+            except BaseException:
+                with self._lock:  # older first; never more than the journal keeps
+                    self._pending = (batch + self._pending)[-JOURNAL_LIMIT:]
+                raise
+
+    def drop(self) -> None:
+        """Forget what is held (the store is being reset)."""
+        with self._lock:
+            self._pending = []
+
+    def _flush_soon(self) -> None:
+        while True:
+            self._waiting.wait()
+            threading.Event().wait(self._flush_seconds)  # real time, even under virtual sleep
+            self._waiting.clear()
+            try:
+                self.flush()
+            except Exception:  # kept: the next interval tries again
+                self._waiting.set()
+
+    def _flush_at_exit(self) -> None:
+        with suppress(StoreUnavailable):  # the store gone too: nothing left to write them to
+            self.flush()

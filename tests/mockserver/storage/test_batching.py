@@ -1,0 +1,62 @@
+"""The journal batcher both shared stores use: order kept, nothing lost to a failed write."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from mockserver.storage.base import StoreUnavailable
+from mockserver.storage.batching import JournalBatcher
+
+
+def test_entries_are_written_in_order_by_the_background_thread():
+    written: list[tuple[int, str]] = []
+    done = threading.Event()
+
+    def write(batch: list[tuple[int, str]]) -> None:
+        written.extend(batch)
+        if len(written) == 3:
+            done.set()
+
+    batcher = JournalBatcher(write, flush_seconds=0.01)
+    for index in range(3):
+        batcher.add(0, f"e{index}")
+    assert done.wait(5)
+    assert written == [(0, "e0"), (0, "e1"), (0, "e2")]
+
+
+def test_a_full_batch_is_written_by_the_request_that_fills_it():
+    batches: list[list[tuple[int, str]]] = []
+    batcher = JournalBatcher(batches.append, flush_seconds=60, batch_size=3)
+    for index in range(3):
+        batcher.add(0, f"e{index}")
+    assert [entry for batch in batches for _, entry in batch] == ["e0", "e1", "e2"]
+
+
+def test_a_batch_the_store_refused_is_kept_for_the_next_flush_before_newer_entries():
+    written: list[str] = []
+    away = True
+
+    def write(batch: list[tuple[int, str]]) -> None:
+        if away:
+            raise StoreUnavailable("away")
+        written.extend(entry for _, entry in batch)
+
+    batcher = JournalBatcher(write, flush_seconds=60)
+    batcher.add(0, "old")
+    with pytest.raises(StoreUnavailable):
+        batcher.flush()
+    batcher.add(0, "new")
+    away = False
+    batcher.flush()
+    assert written == ["old", "new"]
+
+
+def test_dropped_entries_are_never_written():
+    written: list[str] = []
+    batcher = JournalBatcher(lambda batch: written.extend(e for _, e in batch), flush_seconds=60)
+    batcher.add(0, "before the reset")
+    batcher.drop()
+    batcher.flush()
+    assert written == []
