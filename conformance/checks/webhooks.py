@@ -10,8 +10,6 @@ is notified.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
 import threading
@@ -32,8 +30,9 @@ from conformance.profiles import Profile
 from conformance.target import Target, json_or_none
 from contracts import pointers
 from contracts.extensions import Lifecycle
+from contracts.signatures import signature_problem
 
-__all__ = ["Receiver", "run_webhooks", "signature_valid"]
+__all__ = ["Receiver", "run_webhooks"]
 
 CHECK = "webhooks"
 TOLERANCE_SECONDS = 300
@@ -78,26 +77,6 @@ class Receiver:
     def __exit__(self, *exc_info: object) -> None:
         self._server.shutdown()
         self._server.server_close()
-
-
-def signature_valid(body: bytes, header: str | None, secret: str, now: float) -> str | None:
-    """Why `header` does not sign `body` with `secret` (None when it does)."""
-    if not header:
-        return "no signature header"
-    parts: dict[str, list[str]] = {}
-    for item in header.split(","):
-        key, _, value = item.strip().partition("=")
-        parts.setdefault(key, []).append(value)
-    stamps = parts.get("t", [])
-    if len(stamps) != 1 or not stamps[0].isdigit():
-        return f"no single unix timestamp `t=` in {header!r}"
-    signed = stamps[0].encode() + b"." + body
-    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected, given) for given in parts.get("v1", [])):
-        return "no `v1=` is the HMAC-SHA256 of \"<t>.<body>\" with the subscription's secret"
-    if abs(now - int(stamps[0])) > TOLERANCE_SECONDS:
-        return f"timestamp {stamps[0]} is more than {TOLERANCE_SECONDS}s from the receiver's clock"
-    return None
 
 
 @dataclass
@@ -250,8 +229,9 @@ def _judge(target: Target, results: Results, lifecycle: Lifecycle, runs: list[Ru
             problem = "not JSON" if body is None else errors[0].message
             results.failed(CHECK, label, "the body matches the webhook's schema",
                            f"{problem}; {evidence}")
-        why = signature_valid(delivery.body, delivery.headers.get(
-            names.signature.header.lower()), secret, delivery.at)
+        why = signature_problem(delivery.body, delivery.headers.get(
+            names.signature.header.lower()), secret, tolerance=TOLERANCE_SECONDS,
+            now=delivery.at)
         if why is not None:
             results.failed(CHECK, label, "the delivery is signed with the subscription's secret",
                            f"{why}; {names.signature.header}: "

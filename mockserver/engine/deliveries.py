@@ -9,6 +9,7 @@ again after an exponential backoff on the mock's clock, until its attempts are s
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from typing import Any, Literal
@@ -17,13 +18,18 @@ from pydantic import BaseModel, Field
 
 from mockserver.config import Webhooks, WebhookSubscription
 from mockserver.engine.journal import JournalEntry
-from mockserver.engine.signing import tenant_secret
 from mockserver.storage import Store, keys
 
 __all__ = ["Attempt", "Delivery", "Subscription", "WebhookFault", "WebhookQueue", "same_tenant"]
 
 LEASE_SECONDS = 5.0
 """How long past its timeout a claimed delivery stays with the worker that claimed it."""
+
+
+def tenant_secret(seed: int, vendor: str, tenant: str | None) -> str:
+    """A tenant's default signing secret: stable for a seed, different for every tenant."""
+    digest = hashlib.sha256(f"{seed}:{vendor}:{tenant or ''}".encode()).hexdigest()
+    return f"whsec_{digest[:32]}"
 
 
 class Subscription(WebhookSubscription):

@@ -19,11 +19,11 @@ from typing import Any
 
 import requests
 
+from contracts.signatures import sign
 from mockserver.config import Webhooks
 from mockserver.engine.clock import Clock
 from mockserver.engine.deliveries import Attempt, Delivery, WebhookQueue
 from mockserver.engine.journal import JournalEntry
-from mockserver.engine.signing import sign
 from mockserver.storage import Store
 
 __all__ = ["Dispatcher", "Receiver", "WebhookRequest"]

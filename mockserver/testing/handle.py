@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from werkzeug.test import Client
 
+from contracts.signatures import verify_signature
 from mockserver.config import FaultKind, WebhookSubscription
 from mockserver.engine.deliveries import Delivery, Subscription, WebhookFault
 from mockserver.engine.dispatcher import Receiver, WebhookRequest
@@ -24,7 +25,6 @@ from mockserver.engine.journal import JournalEntry
 from mockserver.engine.lifecycle import Run
 from mockserver.engine.names import check_fault_kinds
 from mockserver.engine.scenarios import Scenario
-from mockserver.engine.signing import verify_signature
 from mockserver.engine.stubs import Stub
 from mockserver.mock import Mock
 from mockserver.storage import JOURNAL_LIMIT

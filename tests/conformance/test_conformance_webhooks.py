@@ -12,9 +12,9 @@ import mockserver.engine.dispatcher as dispatcher
 import mockserver.handlers.webhooks as notices
 from conformance.cli import main as conformance_main
 from conformance.runner import run
+from contracts.signatures import sign
 from mockserver import LiveServer, Mock, MockConfig
 from mockserver.engine.deliveries import WebhookFault
-from mockserver.engine.signing import sign
 from tests.broken.serve import options
 
 FAST = {"interval_seconds": 0.05, "backoff_seconds": 0.1}

@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
+from contracts.signatures import verify_signature
 from mockserver import Mock, MockConfig
-from mockserver.engine.signing import verify_signature
 from mockserver.testing import MockHandle
 from tests.helpers import TESTS, InProcess
 

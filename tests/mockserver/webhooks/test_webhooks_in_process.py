@@ -9,8 +9,8 @@ import json
 import pytest
 from flask import Flask, request
 
+from contracts.signatures import sign, verify_signature
 from mockserver import Mock, MockConfig
-from mockserver.engine.signing import sign, verify_signature
 from mockserver.testing import MockHandle
 from tests.helpers import InProcess, poll, token, trigger
 

@@ -9,9 +9,9 @@ import time
 import requests
 import yaml
 
+from contracts.signatures import verify_signature
 from mockserver import LiveServer, Mock, MockConfig
 from mockserver.config import WebhookSubscription
-from mockserver.engine.signing import verify_signature
 from tests.helpers import PDF, Served, WebhookReceiver, further_token
 
 FAST = {"backoff_seconds": 0.1, "interval_seconds": 0.05, "timeout_seconds": 2}
