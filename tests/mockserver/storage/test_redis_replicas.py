@@ -89,6 +89,28 @@ def test_the_clock_driven_through_one_replica_moves_runs_on_the_other(pair):
     assert status(a, run_id) == "completed"
 
 
+def test_each_change_through_one_replica_is_seen_by_the_next_request_to_the_other(pair):
+    """Each replica's workers cache what they read; Redis's announcements must keep every cache
+    current, with no pause between a change and the next request elsewhere."""
+    a, b = pair
+    requests.post(f"{a}/__mock__/clock/freeze", timeout=5)
+    run_id = start(a, "seconds=10")
+    for step in range(12):
+        writer, reader = (a, b) if step % 2 == 0 else (b, a)
+        moved = requests.post(f"{writer}/__mock__/clock/advance", json={"seconds": 1}, timeout=5)
+        seen = requests.get(f"{reader}/__mock__/clock", timeout=5).json()
+        assert seen["now"] == moved.json()["now"], step
+        assert status(reader, run_id) == ("running" if step < 9 else "completed"), step
+    requests.delete(f"{a}/__mock__/faults", timeout=5)
+    for step in range(6):
+        writer, reader = (a, b) if step % 2 == 0 else (b, a)
+        rule = {"kinds": ["503"], "vendor": "phinite", "operation": "startBackgroundTask",
+                "times": 1}
+        assert requests.post(f"{writer}/__mock__/faults", json=rule, timeout=5).status_code == 201
+        answered = requests.post(reader + START, headers=KEY, json={"message": "hi"}, timeout=5)
+        assert answered.status_code == 503, step
+
+
 def test_a_fault_rule_added_on_one_replica_fires_on_the_other(pair):
     a, b = pair
     rule = {"kinds": ["503"], "vendor": "phinite", "operation": "startBackgroundTask",
