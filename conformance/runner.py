@@ -75,7 +75,7 @@ FAMILIES: dict[str, Family] = {
     "hypermedia": Family(run_hypermedia,
                          "every URL the API hands out is followed and addresses what the body "
                          "names", ("URLs followed",),
-                         lambda target: bool(target.document.get("x-hypermedia"))),
+                         lambda target: bool(target.extensions.hypermedia)),
     "resources": Family(run_resources,
                         "created resources can be read, listed, paged, filtered, updated and "
                         "deleted", ("resources created", "resources read back"), _has_resources),

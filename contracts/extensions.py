@@ -27,6 +27,7 @@ __all__ = [
     "Extensions",
     "FieldRule",
     "Filter",
+    "HandedOutUrl",
     "Lifecycle",
     "Pagination",
     "Parent",
@@ -338,6 +339,22 @@ class DemoCredentials(_Extension):
     keys: list[str] = Field(default_factory=list, description="Static bearer tokens / API keys.")
 
 
+class HandedOutUrl(_Extension):
+    """One `x-hypermedia` entry: a URL an operation's success body hands out for the client to
+    follow, and what it must address."""
+
+    handed_out_by: str = Field(alias="in", description="The operation whose body holds the URL.")
+    url: str = Field(pattern="^/", description="JSON pointer to the URL in that body.")
+    follow: str | None = Field(None, description="The operation the URL addresses (followed with "
+                               "credentials); without it the URL is followed bare, as a signed "
+                               "download is.")
+    same: dict[str, str] = Field(default_factory=dict, description="A value in the handing-out "
+                                 "body (pointer) or a runtime expression -> the pointer in the "
+                                 "followed body that must hold the same value.")
+    content: str | None = Field(None, pattern="^/", description="A body field of the request "
+                                "creating the parent resource whose bytes the URL must serve.")
+
+
 class Extensions(BaseModel):
     """All of one contract's extensions."""
 
@@ -346,6 +363,7 @@ class Extensions(BaseModel):
     lifecycles: dict[str, Lifecycle]
     resources: Resources = Field(default_factory=Resources)
     demo_credentials: DemoCredentials | None = None
+    hypermedia: list[HandedOutUrl] = Field(default_factory=list)
 
     @classmethod
     def from_document(cls, document: Any) -> Extensions:
@@ -372,11 +390,14 @@ class Extensions(BaseModel):
             error_format = ErrorFormat.model_validate(document[key])
             key = where = "x-demo-credentials"
             demo = DemoCredentials.model_validate(document[key]) if key in document else None
+            key = where = "x-hypermedia"
+            hypermedia = [HandedOutUrl.model_validate(_mapping(entry))
+                          for entry in _sequence(document.get(key, []))]
         except (ValidationError, TypeError) as error:
             raise ContractError(f"`{where}` is invalid: {_problems(error)}; {_SHAPES[key]}") \
                 from None
         return cls(vendor=vendor, error_format=error_format, lifecycles=lifecycles,
-                   resources=resources, demo_credentials=demo)
+                   resources=resources, demo_credentials=demo, hypermedia=hypermedia)
 
 
 class ContractError(ValueError):
@@ -397,6 +418,8 @@ _SHAPES = {
                     "`status`, `states`, `initial`, `terminal`, `success`, `failure`, "
                     "`transitions`",
     "x-demo-credentials": "`x-demo-credentials: {keys: [a-token], clients: {id: secret}}`",
+    "x-hypermedia": "a list of handed-out URLs: `- {in: <operationId>, url: <pointer>, follow: "
+                    "<operationId>}` (contracts/EXTENSIONS.md)",
     "x-resources": "`items` maps each stored resource to its operations (`create`, `read`, "
                    "`list`, `update`, `delete`) and its `id: {field, prefix, parameter}`",
 }
@@ -405,6 +428,12 @@ _SHAPES = {
 def _mapping(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TypeError(f"expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _sequence(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
     return value
 
 

@@ -21,6 +21,7 @@ from contracts.extensions import (
     ContractError,
     DemoCredentials,
     ErrorFormat,
+    HandedOutUrl,
     Lifecycle,
     Resources,
     Vendor,
@@ -99,6 +100,8 @@ def lint_document(document: Any) -> list[Problem]:
         problems += _lifecycle(resolved, name, body, known)
     if "x-resources" in document:
         problems += _resources(resolved, document["x-resources"], known)
+    if "x-hypermedia" in document:
+        problems += _hypermedia(resolved, document["x-hypermedia"], known)
     return problems
 
 
@@ -328,4 +331,39 @@ def _resources(resolved: dict[str, Any], body: Any, known: set[str]) -> list[Pro
         if resource.parent is not None and resource.parent.resource not in resources.items:
             problems.append(Problem(place=f"{place}.parent.resource", message=f"no resource "
                                     f"{resource.parent.resource!r}"))
+    return problems
+
+
+def _hypermedia(resolved: dict[str, Any], body: Any, known: set[str]) -> list[Problem]:
+    if not isinstance(body, list):
+        return [Problem(place="x-hypermedia", message="a list of handed-out URLs, e.g. "
+                        "`- {in: startRun, url: /poll_url, follow: getRun}`")]
+    problems = []
+    for index, entry in enumerate(body):
+        place = f"x-hypermedia.{index}"
+        try:
+            declared = HandedOutUrl.model_validate(entry)
+        except ValidationError as error:
+            problems += _validation_problems(place, error)
+            continue
+        named = {"in": declared.handed_out_by, "follow": declared.follow}
+        unknown = [Problem(place=f"{place}.{role}", message=f"no operation {operation_id!r}"
+                           f"{_did_you_mean(operation_id, known)}")
+                   for role, operation_id in named.items()
+                   if operation_id is not None and operation_id not in known]
+        if unknown:
+            problems += unknown
+            continue
+        handing = _success_schema(_operation(resolved, declared.handed_out_by)[1]) or {}
+        wanted = [("url", declared.url, handing, declared.handed_out_by)]
+        if declared.follow is not None:
+            followed = _success_schema(_operation(resolved, declared.follow)[1]) or {}
+            for source, pointer in declared.same.items():
+                wanted.append((f"same.{source}", pointer, followed, declared.follow))
+                if source.startswith("/"):
+                    wanted.append((f"same.{source}", source, handing, declared.handed_out_by))
+        for where, pointer, schema, operation_id in wanted:
+            if pointers.subschema(schema, pointer) is None:
+                problems.append(Problem(place=f"{place}.{where}", message=f"{pointer!r} is not "
+                                        f"a place {operation_id}'s success response declares"))
     return problems

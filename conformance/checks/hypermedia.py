@@ -10,7 +10,6 @@ import uuid
 from urllib.parse import urlsplit
 
 import requests
-from pydantic import BaseModel, ConfigDict, Field
 from schemathesis import APIOperation, GenerationMode
 
 from conformance.checks.common import (
@@ -27,35 +26,17 @@ from conformance.findings import Results
 from conformance.profiles import Profile
 from conformance.target import Target, json_or_none
 from contracts import pointers
+from contracts.extensions import HandedOutUrl
 
-__all__ = ["HandedOutUrl", "declared_urls", "run_hypermedia"]
+__all__ = ["run_hypermedia"]
 
 CHECK = "hypermedia"
-
-
-class HandedOutUrl(BaseModel):
-    """One `x-hypermedia` entry: where a URL is handed out and what it must address."""
-
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    handed_out_by: str = Field(alias="in")
-    url: str
-    follow: str | None = None
-    same: dict[str, str] = Field(default_factory=dict)
-    content: str | None = Field(None, description="A body field of the request creating the "
-                                "parent resource whose bytes the URL must serve (an upload).")
-
-
-def declared_urls(target: Target) -> list[HandedOutUrl]:
-    """The contract's `x-hypermedia` entries."""
-    return [HandedOutUrl.model_validate(entry)
-            for entry in target.document.get("x-hypermedia", [])]
 
 
 def run_hypermedia(target: Target, results: Results, profile: Profile) -> None:
     """Obtain each declared URL from a real response, a few times, and follow it."""
     operations = operations_by_id(load_schema(target))
-    for declared in declared_urls(target):
+    for declared in target.extensions.hypermedia:
         handing = operations[declared.handed_out_by]
         for attempt in range(max(1, profile.lifecycle_runs // 2)):
             marker = f"conformance upload {uuid.uuid4().hex}".encode()
