@@ -102,7 +102,8 @@ class TrackedCache:
                     self._pinged_at = None
                 elif message["type"] == "message":
                     data = message["data"]
-                    self._forget(None if data is None else [key.decode() for key in data])
+                    self._forget(None if data is None else [
+                        key.decode(errors="surrogateescape") for key in data])
             if self._broken:
                 raise redis.ConnectionError("the invalidation connection was reconnected")
             now = time.monotonic()

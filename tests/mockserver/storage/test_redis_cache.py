@@ -127,3 +127,13 @@ def test_a_silent_announcement_connection_turns_the_cache_off(private_redis, mon
             store.get("run", "r")
     finally:
         private_redis.process.send_signal(signal.SIGCONT)
+
+
+def test_an_announced_key_that_is_not_utf8_is_taken_in_stride(private_redis):
+    """Anything may write under the prefix; its key names are bytes, not always text."""
+    store = RedisStore.from_url(private_redis.url)
+    store.put("run", "r", {"n": 1})
+    assert store.get("run", "r") == {"n": 1}
+    redis.Redis(port=private_redis.port).set(b"mockserver:v:3:run:\xff\xfe", b"{}")
+    store.put("run", "r", {"n": 2})
+    assert store.get("run", "r") == {"n": 2}
