@@ -1,12 +1,14 @@
 """Lists behave as `x-resources` says: a page never holds more than `limit` items (nor the
-documented default when none is sent), `offset` walks the list without overlap or gaps, `total`
-and `hasMore` agree with what is listed, every listed item matches the filters sent, and what was
-deleted is no longer listed. Every finding carries the request and response that showed it."""
+documented default when none is sent), `offset` or each page's next link walks the list without
+overlap or gaps, `total` and `hasMore` agree with what is listed, every listed item matches the
+filters sent, and what was deleted is no longer listed. Every finding carries the request and
+response that showed it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from schemathesis import APIOperation, Response
 
@@ -14,7 +16,7 @@ from conformance.checks.common import judge, send
 from conformance.findings import Results
 from conformance.target import Target, json_or_none
 from contracts import pointers
-from contracts.extensions import Pagination, Resource
+from contracts.extensions import CursorPaging, Resource
 
 __all__ = ["Page", "check_filters", "check_paging", "walk"]
 
@@ -39,21 +41,21 @@ class Page:
 def walk(target: Target, results: Results, listing: APIOperation, resource: Resource,
          query: dict[str, Any] | None = None, limit: int | None = None,
          tenant: str = "main") -> Page | None:
-    """Every item of a list, page by page, each page held to the pagination rules; None when
-    the list could not be read or a page broke a rule (already reported)."""
-    pagination = _offset_paging(target)
+    """Every item of a list, page by page (by offset, or by the cursor of each page's next
+    link), each page held to the paging rules; None when the list could not be read or a page
+    broke a rule (already reported)."""
+    paging = target.extensions.resources.pagination
     declared = _query_parameters(target, listing)
-    if pagination is None or pagination.limit not in declared:
+    if paging is None or paging.limit is None or paging.limit not in declared:
         limit = None  # a list that takes no limit
     items: list[dict[str, Any]] = []
+    position: dict[str, Any] = {}  # where the next page starts: an offset or a cursor
     offset, response = 0, None
     cap = limit if limit is not None else _default_limit(target, listing)
     for _ in range(MAX_PAGES):
-        sent = dict(query or {})
-        if pagination is not None and pagination.offset in declared and offset:
-            sent[pagination.offset] = offset
-        if pagination is not None and pagination.limit in declared and limit is not None:
-            sent[pagination.limit] = limit
+        sent = {**(query or {}), **position}
+        if limit is not None and paging is not None and paging.limit is not None:
+            sent[paging.limit] = limit
         response = _call(target, results, listing, sent, tenant)
         if response is None or response.status_code != 200:
             return None
@@ -67,14 +69,22 @@ def walk(target: Target, results: Results, listing: APIOperation, resource: Reso
                            f"{len(page)} items for {shown}", target.exchange(response))
             return None
         items += [item for item in page if isinstance(item, dict)]
-        block = pointers.get(body, pagination.block, None) if pagination else None
-        if pagination is None or not isinstance(block, dict):
+        if isinstance(paging, CursorPaging):
+            following = _next_cursor(target, results, listing, paging, body, response)
+            if following is None:
+                return None
+            if not following or not page:
+                break
+            position = following
+            continue
+        block = pointers.get(body, paging.block, None) if paging else None
+        if paging is None or not isinstance(block, dict):
             break
-        if not _consistent(target, results, listing, pagination.fields, block, len(page),
+        if not _consistent(target, results, listing, paging.fields, block, len(page),
                            offset, response):
             return None
-        if not block.get(pagination.fields["has_more"]) or not page:
-            total = block.get(pagination.fields["total"])
+        if not block.get(paging.fields["has_more"]) or not page:
+            total = block.get(paging.fields["total"])
             if isinstance(total, int) and total != len(items):
                 results.failed(CHECK, listing.label, "pages neither overlap nor leave gaps",
                                f"walking the pages gave {len(items)} items, `total` says "
@@ -82,6 +92,8 @@ def walk(target: Target, results: Results, listing: APIOperation, resource: Reso
                 return None
             break
         offset += len(page)
+        if paging.offset in declared:
+            position = {paging.offset: offset}
     if response is None:
         return None
     seen = [item.get(resource.id.field) for item in items]
@@ -94,13 +106,31 @@ def walk(target: Target, results: Results, listing: APIOperation, resource: Reso
     return Page(items, response)
 
 
+def _next_cursor(target: Target, results: Results, listing: APIOperation, paging: CursorPaging,
+                 body: Any, response: Response) -> dict[str, Any] | None:
+    """The query that asks for the next page (empty at the end), from the page's next link;
+    None when the link carries no cursor (reported)."""
+    link = pointers.get(body, paging.next, None)
+    if link is None:
+        return {}
+    cursor = parse_qs(urlsplit(str(link)).query).get(paging.cursor)
+    if not cursor:
+        results.failed(CHECK, listing.label, "a next page's link carries its cursor",
+                       f"{paging.next} is {link!r}, with no `{paging.cursor}`",
+                       target.exchange(response))
+        return None
+    return {paging.cursor: cursor[0]}
+
+
 def check_paging(target: Target, results: Results, listing: APIOperation, resource: Resource,
                  whole: Page) -> None:
     """Walking the list in a few small pages gives the same items as walking it whole."""
-    pagination = _offset_paging(target)
+    paging = target.extensions.resources.pagination
     declared = _query_parameters(target, listing)
-    if len(whole.items) < 2 or pagination is None or \
-            not {pagination.limit, pagination.offset} <= set(declared):
+    if len(whole.items) < 2 or paging is None or paging.limit is None:
+        return
+    moves = paging.cursor if isinstance(paging, CursorPaging) else paging.offset
+    if not {paging.limit, moves} <= set(declared):
         return
     limit = max(1, -(-len(whole.items) // PAGES))
     paged = walk(target, results, listing, resource, limit=limit)
@@ -174,25 +204,22 @@ def _consistent(target: Target, results: Results, listing: APIOperation,
     return True
 
 
-def _offset_paging(target: Target) -> Pagination | None:
-    """The resources' offset paging; a list paged by cursor is read as its first page here
-    (the `runs` family follows cursor links)."""
-    paging = target.extensions.resources.pagination
-    return paging if isinstance(paging, Pagination) else None
-
-
 def _query_parameters(target: Target, listing: APIOperation) -> dict[str, dict[str, Any]]:
     raw = target.operations()[listing.definition.raw["operationId"]][2]
     return {p["name"]: p for p in raw.get("parameters", []) if p.get("in") == "query"}
 
 
 def _default_limit(target: Target, listing: APIOperation) -> int | None:
-    pagination = _offset_paging(target)
-    if pagination is None:
+    """How many items a page holds when no limit is sent: the limit's documented default, else
+    a cursor-paged list's declared page size."""
+    paging = target.extensions.resources.pagination
+    if paging is None:
         return None
-    parameter = _query_parameters(target, listing).get(pagination.limit, {})
+    parameter = _query_parameters(target, listing).get(paging.limit or "", {})
     default = parameter.get("schema", {}).get("default")
-    return default if isinstance(default, int) else None
+    if isinstance(default, int):
+        return default
+    return paging.page_size if isinstance(paging, CursorPaging) else None
 
 
 def _call(target: Target, results: Results, listing: APIOperation, query: dict[str, Any],
