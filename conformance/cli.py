@@ -51,6 +51,8 @@ def main() -> None:
               help="Stop after this many requests; families not reached are not exercised.")
 @click.option("--webhooks", is_flag=True, help="Also check webhooks: a receiver on 127.0.0.1 "
               "subscribes and every run that ends must be notified, signed, as declared.")
+@click.option("--webhook-secret", help="The secret callback deliveries are signed with, where a "
+              "create request names its webhook URL (default: asked of the mock's control API).")
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Append a Markdown summary (e.g. to $GITHUB_STEP_SUMMARY).")
@@ -58,8 +60,8 @@ def run_command(contract: str, base_url: str, client_id: str | None, client_secr
                 token: str | None, other_token: str | None, params: tuple[str, ...],
                 profile: str, seed: int, checks: str, fast_forward: bool,
                 control_url: str | None, time_budget: float, rate_limit: str | None,
-                max_requests: int | None, webhooks: bool, junit_xml: Path | None,
-                report: Path | None) -> None:
+                max_requests: int | None, webhooks: bool, webhook_secret: str | None,
+                junit_xml: Path | None, report: Path | None) -> None:
     """Check the implementation at --base-url against CONTRACT (a name or a path)."""
     try:
         contracts.path(contract)
@@ -72,7 +74,7 @@ def run_command(contract: str, base_url: str, client_id: str | None, client_secr
             + (["webhooks"] if webhooks and checks and "webhooks" not in checks else []),
             fast_forward=fast_forward, control_url=control_url, time_budget=time_budget,
             rate_limit=parse_rate(rate_limit) if rate_limit else None, max_requests=max_requests,
-            webhooks=webhooks)
+            webhooks=webhooks, webhook_secret=webhook_secret)
     except (LookupError, ValueError, ValidationError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(UNUSABLE)

@@ -41,5 +41,8 @@ class RunOptions(BaseModel):
     webhooks: bool = Field(
         False, description="Also check webhooks: a local receiver subscribes and every run that "
         "ends must be notified with a signed delivery of the declared payload.")
+    webhook_secret: SecretStr | None = Field(
+        None, description="The secret the implementation signs callback deliveries with, where "
+        "a run's create request names its webhook URL; default: asked of the mock's control API.")
     max_requests: int | None = Field(
         None, gt=0, description="Requests a run may send; it stops where it is once spent.")

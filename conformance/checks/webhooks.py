@@ -1,6 +1,7 @@
 """`webhooks` (with `--webhooks`): runs that end notify, as `x-lifecycles.*.webhooks` declares.
 
-A receiver on 127.0.0.1 is subscribed where the contract says how (the mock's control API when
+A receiver on 127.0.0.1 is subscribed where the contract says how (each run's create request
+names it where the contract declares such a `callback` field; else the mock's control API when
 the vendor documents no subscription operation), runs are created and followed to their end, and
 every delivery is held to its webhook's declaration: a declared event, the declared headers, a
 body that matches the webhook's schema and is the run as its final poll shows it, a valid
@@ -98,6 +99,9 @@ def run_webhooks(target: Target, results: Results, profile: Profile) -> None:
                             f"{lifecycle.webhooks.subscribe} is not automated yet")
             continue
         with Receiver() as receiver:
+            if lifecycle.webhooks.callback is not None:
+                _by_callback(target, results, lifecycle, operations, profile, receiver)
+                continue
             secret = f"whsec_conformance_{secrets.token_hex(8)}"
             subscription = _subscribe(target, results, receiver.url, secret)
             if subscription is None:
@@ -111,6 +115,41 @@ def run_webhooks(target: Target, results: Results, profile: Profile) -> None:
             finally:
                 target.control.delete(f"{target.control_url}/webhooks/subscriptions/"
                                       f"{subscription}", timeout=target.options.timeout)
+
+
+def _by_callback(target: Target, results: Results, lifecycle: Lifecycle,
+                 operations: dict[str, Any], profile: Profile, receiver: Receiver) -> None:
+    """Where the create request names the run's webhook URL, as the vendor documents it: each
+    run names the receiver, and no subscription is needed, so this works on any implementation
+    given the secret its deliveries are signed with."""
+    secret = _callback_secret(target, results)
+    if secret is None:
+        return
+    runs = _create_and_finish(target, results, lifecycle, operations, profile.lifecycle_runs,
+                              callback=receiver.url)
+    limit = min(DELIVERY_WAIT_SECONDS, target.options.time_budget)
+    _await(receiver, runs, lifecycle, limit)
+    _judge(target, results, lifecycle, runs, receiver.received, secret, limit)
+
+
+def _callback_secret(target: Target, results: Results) -> str | None:
+    """The secret callback deliveries are signed with: `--webhook-secret`, else the mock's
+    secret for the suite's tenant; None (reported) when neither is to be had."""
+    if target.options.webhook_secret is not None:
+        return target.options.webhook_secret.get_secret_value()
+    tenant = target.options.client_id or (
+        target.options.token.get_secret_value() if target.options.token else "")
+    where = f"{target.control_url}/webhooks/secrets/{target.extensions.vendor.id}/{tenant}"
+    try:
+        answer = target.control.get(where, timeout=target.options.timeout)
+        secret = answer.json().get("secret") if answer.status_code == 200 else None
+    except (requests.RequestException, ValueError):
+        secret = None
+    if not isinstance(secret, str):
+        results.skipped(CHECK, "subscribe", "the callback deliveries' signing secret is not "
+                        f"known: pass --webhook-secret (no mock's control API at {where})")
+        return None
+    return secret
 
 
 def _subscribe(target: Target, results: Results, url: str, secret: str) -> str | None:
@@ -133,9 +172,11 @@ def _subscribe(target: Target, results: Results, url: str, secret: str) -> str |
 
 
 def _create_and_finish(target: Target, results: Results, lifecycle: Lifecycle,
-                       operations: dict[str, Any], count: int) -> list[Run]:
-    """Create `count` runs (alternately succeeding and failing where the mock is told) and
-    poll each until it ends, within the time budget."""
+                       operations: dict[str, Any], count: int,
+                       callback: str | None = None) -> list[Run]:
+    """Create `count` runs (alternately succeeding and failing where the mock is told; each
+    naming `callback` as its webhook URL, if given) and poll each until it ends, within the
+    time budget."""
     create = operations[lifecycle.create]
     strategy = create.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE)
     link = contracts.link_parameters(target.document, lifecycle)
@@ -147,6 +188,9 @@ def _create_and_finish(target: Target, results: Results, lifecycle: Lifecycle,
             warnings.simplefilter("ignore")
             case = strategy.example()
         case.path_parameters = fixed_parameters(target, case.path_parameters)
+        if callback is not None and lifecycle.webhooks is not None and \
+                lifecycle.webhooks.callback is not None and isinstance(case.body, dict):
+            _name_callback(case.body, lifecycle.webhooks.callback, callback)
         headers = dict(target.auth_headers(create.definition.raw))
         if target.options.fast_forward:
             outcome = lifecycle.failure if index % 2 else lifecycle.success
@@ -184,6 +228,18 @@ def _create_and_finish(target: Target, results: Results, lifecycle: Lifecycle,
         if run.state in lifecycle.terminal:
             results.did(CHECK, "runs finished")
     return runs
+
+
+def _name_callback(body: dict[str, Any], pointer: str, url: str) -> None:
+    """Put the receiver's URL at `pointer`, and leave out the fields beside it that qualify it
+    (`webhook_events_filter` beside `webhook`): drawn at random, they could ask for fewer
+    events than the declaration promises."""
+    pointers.put(body, pointer, url)
+    parent, _, name = pointer.rpartition("/")
+    siblings = pointers.get(body, parent, None) if parent else body
+    if isinstance(siblings, dict):
+        for field in [key for key in siblings if key.startswith(f"{name}_")]:
+            del siblings[field]
 
 
 def _await(receiver: Receiver, runs: list[Run], lifecycle: Lifecycle, limit: float) -> None:
