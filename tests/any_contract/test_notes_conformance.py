@@ -5,32 +5,16 @@ paging by cursor is caught."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 
 from conformance import runner
-from conformance.options import RunOptions
-from mockserver import MockConfig
 from tests.broken.breakages import Breakage, Call, Reply
-from tests.broken.serve import serve
+from tests.broken.serve import any_options, serve_any
 from tests.helpers import TESTS
 
 NOTES = str(TESTS / "any_contract" / "notes.yaml")
-
-
-@contextmanager
-def served(breakage: Breakage | None = None) -> Iterator[str]:
-    with serve(breakage, MockConfig(contracts=[NOTES])) as root:
-        yield f"{root}/notes/v1"
-
-
-def options(base_url: str, *checks: str) -> RunOptions:
-    return RunOptions(contract=NOTES, base_url=base_url, token="notes_demo_key",
-                      other_token="notes_other_key", fast_forward=True, profile="quick",
-                      checks=list(checks))
 
 
 def _moved_cursor(reply: Reply, by: int) -> Reply:
@@ -85,15 +69,15 @@ BREAKAGES = [
 
 
 def test_the_mock_conforms_and_its_cursor_lists_are_walked_in_small_pages() -> None:
-    with served() as base:
-        results = runner.run(options(base))
+    with serve_any(NOTES) as base:
+        results = runner.run(any_options(NOTES, base))
     assert results.ok, (results.findings, results.not_exercised)
     assert results.exercised["resources"]["lists paged"] >= 1
 
 
 @pytest.mark.parametrize("breakage", BREAKAGES, ids=str)
 def test_each_broken_cursor_list_is_caught_by_the_resources_family(breakage: Breakage) -> None:
-    with served(breakage) as base:
-        results = runner.run(options(base, "resources"))
+    with serve_any(NOTES, breakage) as base:
+        results = runner.run(any_options(NOTES, base, "resources"))
     assert not results.ok
     assert {finding.check for finding in results.findings} == {"resources"}, results.findings

@@ -4,31 +4,14 @@ exercised, and each broken implementation of cancel, lists and handed-out URLs i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 
 from conformance import runner
-from conformance.options import RunOptions
-from mockserver import MockConfig
 from tests.broken.breakages import Breakage, Call, Reply
-from tests.broken.serve import serve
+from tests.broken.serve import any_options, serve_any
 from tests.helpers import TESTS
 
 REPLICATE = str(TESTS / "any_contract" / "replicate.yaml")
-
-
-@contextmanager
-def served(breakage: Breakage | None = None) -> Iterator[str]:
-    with serve(breakage, MockConfig(contracts=[REPLICATE])) as root:
-        yield f"{root}/replicate"
-
-
-def options(base_url: str, *checks: str) -> RunOptions:
-    return RunOptions(contract=REPLICATE, base_url=base_url, token="r8_demo_token",
-                      other_token="r8_other_token", fast_forward=True, profile="quick",
-                      checks=list(checks))
 
 
 def ignore_cancel(call: Call) -> Reply:
@@ -79,8 +62,8 @@ BREAKAGES = [
 
 
 def test_the_mock_conforms_with_every_family_exercised() -> None:
-    with served() as base:
-        results = runner.run(options(base))
+    with serve_any(REPLICATE) as base:
+        results = runner.run(any_options(REPLICATE, base))
     assert results.ok, (results.findings, results.not_exercised)
     assert results.exercised["runs"]["runs cancelled"] >= 1
     assert results.exercised["runs"]["lists read"] >= 1
@@ -90,7 +73,7 @@ def test_the_mock_conforms_with_every_family_exercised() -> None:
 
 @pytest.mark.parametrize("breakage", BREAKAGES, ids=str)
 def test_each_broken_run_rule_is_caught_by_the_runs_family(breakage: Breakage) -> None:
-    with served(breakage) as base:
-        results = runner.run(options(base, "runs"))
+    with serve_any(REPLICATE, breakage) as base:
+        results = runner.run(any_options(REPLICATE, base, "runs"))
     assert not results.ok
     assert {finding.check for finding in results.findings} == {"runs"}, results.findings

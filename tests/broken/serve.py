@@ -10,6 +10,7 @@ from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+import contracts
 from conformance.options import RunOptions
 from mockserver import Mock, MockConfig, create_app
 from tests.broken.breakages import Breakage, Broken
@@ -36,7 +37,21 @@ def serve(breakage: Breakage | None = None, config: MockConfig | None = None
           ) -> Iterator[str]:
     """A fresh in-memory mock (of `config`'s contracts; all by default), wrapped by `breakage`
     if given; yields its root URL."""
-    mock = Mock(config or MockConfig(store="memory"))
+    with _serving(Mock(config or MockConfig(store="memory")), breakage) as root:
+        yield root
+
+
+@contextmanager
+def serve_any(contract: str, breakage: Breakage | None = None) -> Iterator[str]:
+    """A contract no vendor module knows, served by a fresh mock (wrapped by `breakage` if
+    given); yields the URL its documented paths are below."""
+    mock = Mock(MockConfig(contracts=[contract]))
+    with _serving(mock, breakage) as root:
+        yield root + mock.mount_prefix(contracts.extensions(contract).vendor.id)
+
+
+@contextmanager
+def _serving(mock: Mock, breakage: Breakage | None) -> Iterator[str]:
     app: Any = create_app(mock=mock)
     if breakage is not None:
         app = Broken(app, breakage, mock.mount_prefix(breakage.vendor))
@@ -55,3 +70,12 @@ def options(vendor: str, root: str, **overrides: Any) -> RunOptions:
     """How the suite checks `vendor` on the mock at `root`, with the demo credentials."""
     return RunOptions(contract=vendor, base_url=root + BASE_PATHS[vendor], fast_forward=True,
                       **CREDENTIALS[vendor], **overrides)
+
+
+def any_options(contract: str, base_url: str, *checks: str) -> RunOptions:
+    """How the suite checks a contract no vendor module knows, with its demo keys (the first
+    for the main tenant, the second for the other)."""
+    demo = contracts.extensions(contract).demo_credentials
+    keys = demo.keys if demo is not None else []
+    return RunOptions(contract=contract, base_url=base_url, token=keys[0], other_token=keys[1],
+                      fast_forward=True, profile="quick", checks=list(checks))
