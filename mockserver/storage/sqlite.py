@@ -17,12 +17,12 @@ request a write of its own. A batch is one row (a JSON array of its entries), no
 entry: each row is a statement during which SQLite lets go of the GIL and the flusher then waits
 for it again, and under load that hand-off, once per entry, cost the request threads a sixth of
 their throughput. The row is compressed (zlib, fastest level: about 1 µs an entry): entries that
-keep each request's detail repeat themselves, a batch shrinks some twentyfold, and the bytes
-SQLite no longer writes, logs and checkpoints were a tenth of a detailed poll's cost. A read of
-the journal first writes what this process holds; another worker's newest entries may lag by
-that interval. Each entry is tagged with the reset count (eight more bytes of the lock file)
-when it is recorded, so an entry still pending in one worker when another resets the mock is
-dropped rather than written after the reset.
+keep each request's detail repeat themselves, a poll loop's batch shrinks some forty times, and
+the bytes SQLite no longer writes, logs and checkpoints were a tenth of a detailed poll's cost.
+A read of the journal first writes what this process holds; another worker's newest entries may
+lag by that interval. Each entry is tagged with the reset count (eight more bytes of the lock
+file) when it is recorded, so an entry still pending in one worker when another resets the mock
+is dropped rather than written after the reset.
 """
 
 from __future__ import annotations
