@@ -13,7 +13,7 @@ import redis
 from mockserver import Mock, MockConfig
 from mockserver.storage import RedisStore, StoreUnavailable, open_store
 from tests import redis_server as redis_server_module
-from tests.helpers import InProcess, OverSocket
+from tests.helpers import InProcess
 from tests.redis_server import (  # noqa: F401
     RedisServer,
     redis_server_fixture,
@@ -111,14 +111,6 @@ def test_a_lost_redis_is_store_unavailable_until_it_returns(own_redis):
 @pytest.fixture
 def config(own_redis: RedisServer) -> MockConfig:
     return MockConfig(contracts=["phinite", "further"], store=own_redis.url)
-
-
-@pytest.fixture(params=["in-process", "socket"])
-def api(request: pytest.FixtureRequest, mock: Mock) -> Iterator[InProcess | OverSocket]:
-    transport = InProcess(mock) if request.param == "in-process" else OverSocket(mock)
-    yield transport
-    if isinstance(transport, OverSocket):
-        transport.close()
 
 
 def test_a_lost_redis_is_the_vendors_503_until_it_returns(api, own_redis):
