@@ -91,9 +91,10 @@ def walk(target: Target, results: Results, listing: APIOperation, resource: Reso
                                f"{total}", target.exchange(response))
                 return None
             break
+        if paging.offset not in declared:
+            break  # a list that takes no offset cannot be asked for its next page
         offset += len(page)
-        if paging.offset in declared:
-            position = {paging.offset: offset}
+        position = {paging.offset: offset}
     if response is None:
         return None
     seen = [item.get(resource.id.field) for item in items]

@@ -13,6 +13,8 @@ import json
 import math
 import re
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
@@ -131,18 +133,29 @@ def check_moment(moment: float, what: str) -> float:
 
 class Pauses:
     """Waits a request asked for, capped, and all cut short at once when the server stops (so a
-    long delay never holds up a shutdown)."""
+    long delay never holds up a shutdown). Under virtual time a wait moves the mock's clock
+    instead (`waiting_with`)."""
 
     def __init__(self, cap_seconds: float) -> None:
         self.cap_seconds = cap_seconds
         self._stopping = threading.Event()
+        self._wait: Callable[[float], object] = self._stopping.wait
 
     def capped(self, seconds: float) -> float:
         return min(max(seconds, 0.0), self.cap_seconds)
 
     def pause(self, seconds: float) -> None:
         """Wait up to `seconds` (at most the cap); return early if the server stops."""
-        self._stopping.wait(self.capped(seconds))
+        self._wait(self.capped(seconds))
+
+    @contextmanager
+    def waiting_with(self, wait: Callable[[float], object]) -> Iterator[None]:
+        """Hand every wait to `wait` meanwhile (virtual time: advance the mock's clock)."""
+        previous, self._wait = self._wait, wait
+        try:
+            yield
+        finally:
+            self._wait = previous
 
     def stop(self) -> None:
         """End every wait in progress and every later one at once."""

@@ -14,6 +14,7 @@ from time import sleep as imported_sleep
 
 from mockserver import Mock, MockConfig, MockHandle
 from mockserver.testing.virtual_time import VirtualTimeout, real_sleep
+from tests.helpers import InProcess
 
 pytest_plugins = ("pytester",)
 
@@ -202,3 +203,17 @@ def test_everything_is_put_back_afterwards():
     assert real(time.sleep) and real(imported_sleep) and pause.__defaults__ == (time.sleep,)
     assert abs(time.time() - handle.now()) > 3000  # real time again; the mock's clock stays
     real_sleep(0)
+
+
+def test_requested_and_injected_latency_moves_the_clock_instead_of_waiting():
+    """A 30 s delay in mock time against a 2 s watchdog: a real wait would fail the test."""
+    mock = Mock(MockConfig(contracts=["phinite"], max_latency_seconds=60))
+    handle = MockHandle(mock)
+    handle.fault("latency", operation="startBackgroundTask", latency_ms=30_000)
+    with handle.virtual_sleep(watchdog_seconds=2):
+        before = handle.now()
+        answer = InProcess(mock).request("POST", "/phinite/api/v1/ai/trigger/start/ws/tr/DEV",
+                                         headers={"Authorization": "Bearer workspace_api_key",
+                                                  "Prefer": "latency=20000"},
+                                         json={"message": "hi"})
+        assert answer.status == 202 and handle.now() - before >= 50
