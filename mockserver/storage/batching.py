@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Generic, TypeVar
 
-from mockserver.storage.base import JOURNAL_LIMIT, StoreUnavailable
+from mockserver.storage.base import JOURNAL_LIMIT
 
 __all__ = ["JournalBatcher"]
 
@@ -51,7 +51,8 @@ class JournalBatcher(Generic[Tag]):
         if waiting == 1 or started:  # the flusher takes every entry that comes meanwhile
             self._waiting.set()
         elif waiting >= self._batch_size:
-            self.flush()
+            with suppress(Exception):  # kept for the flusher: the request itself succeeded
+                self.flush()
 
     def flush(self) -> None:
         """Write what is held now; if the store fails, keep it for the next flush and raise."""
@@ -83,5 +84,5 @@ class JournalBatcher(Generic[Tag]):
                 self._waiting.set()
 
     def _flush_at_exit(self) -> None:
-        with suppress(StoreUnavailable):  # the store gone too: nothing left to write them to
+        with suppress(Exception):  # the store gone too: nothing left to write them to
             self.flush()

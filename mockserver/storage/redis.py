@@ -59,6 +59,11 @@ DEFAULT_PREFIX = "mockserver"
 _TIMEOUT_SECONDS = 1.0
 _RETRY = Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), 1)
 
+# A replica after a failover, a Redis at its memory limit, one still loading its data: answered
+# as the vendor's 503, as an unreachable Redis is, not as a crash.
+_REFUSING = (redis.exceptions.ReadOnlyError, redis.exceptions.OutOfMemoryError,
+             redis.exceptions.BusyLoadingError)
+
 _JOURNAL_FLUSH_SECONDS = 0.05
 _JOURNAL_BATCH = 200
 
@@ -199,6 +204,8 @@ class RedisStore:
             yield
         except (redis.ConnectionError, redis.TimeoutError) as error:
             raise StoreUnavailable(f"cannot reach Redis at {self._where()}: {error}") from error
+        except _REFUSING as error:  # reachable, but taking no writes (or none yet)
+            raise StoreUnavailable(f"Redis at {self._where()} refuses: {error}") from error
 
     def _value_key(self, kind: str, key: str) -> str:
         return f"{self.prefix}:v:{len(kind.encode())}:{kind}:{key}"

@@ -58,6 +58,7 @@ INSERT OR IGNORE INTO counters VALUES ('journal', 0);
 # resets, so that sequence numbers never repeat.
 
 _FROM_ONE_ROW_PER_ENTRY = """
+BEGIN IMMEDIATE;
 INSERT INTO journal_batches (last, entries)
     SELECT * FROM (SELECT max(seq) AS last, '[' || group_concat(entry, ',') || ']'
                    FROM (SELECT seq, entry FROM journal ORDER BY seq))
@@ -65,6 +66,7 @@ INSERT INTO journal_batches (last, entries)
 UPDATE counters SET value = (SELECT coalesce(max(last), 0) FROM journal_batches)
     WHERE name = 'journal';
 DROP TABLE journal;
+COMMIT;
 """
 
 

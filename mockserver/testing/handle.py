@@ -79,8 +79,9 @@ class MockHandle:
         """Freeze the mock's clock; inside, `time.time()`, `time.monotonic()` and
         `datetime.now()` read it, and `time.sleep(s)` / `asyncio.sleep(s)` (however imported)
         move it by `s` instead of waiting, as do the delays of `Prefer: latency` and latency
-        faults, so a client's poll loop goes through a run's whole lifecycle at once. A block taking more than `watchdog_seconds` of real time fails with
-        `VirtualTimeout`, naming where it was blocked (None: no watchdog)."""
+        faults, so a client's poll loop goes through a run's whole lifecycle at once. A block
+        taking more than `watchdog_seconds` of real time fails with `VirtualTimeout`, naming
+        where it was blocked (None: no watchdog)."""
         with VirtualTime(self.mock.clock, watchdog_seconds=watchdog_seconds) as virtual, \
                 self.mock.pauses.waiting_with(virtual.advance):
             self._virtual = virtual

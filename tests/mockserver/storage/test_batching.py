@@ -60,3 +60,22 @@ def test_dropped_entries_are_never_written():
     batcher.drop()
     batcher.flush()
     assert written == []
+
+
+def test_a_request_that_fills_a_batch_the_store_refuses_is_not_failed_for_it():
+    """The request's own writes are done when its entry is added: a journal that cannot be
+    written now is kept for the flusher, not raised into the request's answer."""
+    written: list[str] = []
+    away = True
+
+    def write(batch: list[tuple[int, str]]) -> None:
+        if away:
+            raise StoreUnavailable("away")
+        written.extend(entry for _, entry in batch)
+
+    batcher = JournalBatcher(write, flush_seconds=60, batch_size=2)
+    batcher.add(0, "a")
+    batcher.add(0, "b")  # fills the batch: the write fails, quietly
+    away = False
+    batcher.flush()
+    assert written == ["a", "b"]

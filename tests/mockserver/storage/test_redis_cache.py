@@ -137,3 +137,15 @@ def test_an_announced_key_that_is_not_utf8_is_taken_in_stride(private_redis):
     redis.Redis(port=private_redis.port).set(b"mockserver:v:3:run:\xff\xfe", b"{}")
     store.put("run", "r", {"n": 2})
     assert store.get("run", "r") == {"n": 2}
+
+
+def test_a_redis_that_takes_no_writes_is_store_unavailable(private_redis):
+    """A replica after a failover answers READONLY: the vendor's 503, not a crash."""
+    store = RedisStore.from_url(private_redis.url)
+    admin = redis.Redis(port=private_redis.port)
+    admin.replicaof("127.0.0.1", 1)  # a primary that does not exist: this one turns read-only
+    try:
+        with pytest.raises(StoreUnavailable, match="refuses"):
+            store.put("run", "r", {"n": 1})
+    finally:
+        admin.replicaof("NO", "ONE")
