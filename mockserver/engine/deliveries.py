@@ -81,7 +81,7 @@ class WebhookFault(BaseModel):
     vendor: str | None = None
     event: str | None = None
     count: int = Field(1, ge=1)
-    seconds: float = Field(0.0, ge=0)
+    seconds: float = Field(0.0, ge=0, allow_inf_nan=False)
     held: list[str] = Field(default_factory=list, description="reorder: deliveries held so far.")
 
     def matches(self, vendor: str, event: str) -> bool:

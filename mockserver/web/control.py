@@ -22,7 +22,7 @@ from mockserver.engine.stubs import Stub, StubBook
 from mockserver.mock import Mock
 from mockserver.web import queries
 
-__all__ = ["PREFIX", "control_api"]
+__all__ = ["PREFIX", "control_api", "json_body"]
 
 PREFIX = "/__mock__"
 
@@ -45,7 +45,7 @@ def control_api(mock: Mock) -> Blueprint:
     api = Blueprint("control", __name__, url_prefix=PREFIX)
 
     def body(model: type[BaseModel]) -> Any:
-        return model.model_validate(_json_body(mock.config.max_upload_bytes,
+        return model.model_validate(json_body(mock.config.max_upload_bytes,
                                               mock.config.max_json_depth))
 
     @api.errorhandler(ValidationError)
@@ -142,10 +142,10 @@ def control_api(mock: Mock) -> Blueprint:
 
     @api.post("/faults")
     def add_fault() -> tuple[Response, int]:
-        sent = request.get_json(force=True, silent=True) or {}
+        sent = json_body(mock.config.max_upload_bytes, mock.config.max_json_depth)
         if isinstance(sent, dict) and isinstance(sent.get("kinds"), list):
             check_fault_kinds(sent["kinds"])
-        rule = body(FaultRule)
+        rule = FaultRule.model_validate(sent)
         mock.add_fault(rule)
         return jsonify(rule.model_dump()), 201
 
@@ -210,7 +210,7 @@ def control_api(mock: Mock) -> Blueprint:
     return api
 
 
-def _json_body(max_bytes: int, max_depth: int) -> Any:
+def json_body(max_bytes: int, max_depth: int) -> Any:
     """The request's JSON body ({} when empty); 400 if it is badly framed, not JSON or nested
     deeper than `max_depth`, 413 if longer than `max_bytes`, however it is framed."""
     # werkzeug cuts a chunked body off at the limit without a word: read one byte more to know

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from mockserver.config import WebhookSubscription
 from mockserver.engine.deliveries import WebhookFault
 from mockserver.mock import Mock
-from mockserver.web.control import PREFIX
+from mockserver.web.control import PREFIX, json_body
 
 __all__ = ["webhooks_api"]
 
@@ -21,7 +21,8 @@ def webhooks_api(mock: Mock) -> Blueprint:
     api = Blueprint("webhooks", __name__, url_prefix=f"{PREFIX}/webhooks")
 
     def body(model: type[BaseModel]) -> Any:
-        return model.model_validate(request.get_json(force=True, silent=True) or {})
+        return model.model_validate(json_body(mock.config.max_upload_bytes,
+                                              mock.config.max_json_depth))
 
     def known_vendor(vendor: str | None) -> None:
         if vendor is not None and vendor not in mock.vendors:

@@ -202,6 +202,7 @@ def test_a_truncated_chunked_body_is_refused_not_crashed_on(server: Server) -> N
     answer = exchange(server, request, half_close=True)
     if answer is not None:  # or the transport refused it: both are fine, a 5xx is not
         target.expect(answer, 400)
+    assert requests.get(f"{server.base}/__mock__/health", timeout=10).status_code == 200
 
 
 def _multipart(size: int) -> tuple[bytes, str]:
@@ -289,6 +290,13 @@ CONTROL_CASES: list[tuple[str, Builder, int]] = [
     ("a fault rate of NaN", control("faults", b'{"kinds": ["500"], "rate": NaN}'), 400),
     ("a run forced to no state", control("runs/phinite/nope/state", b"{}"), 400),
     ("a run that is not there", control("runs/phinite/nope/state", b'{"state": "x"}'), 404),
+    ("a fault rule nested 10,000 deep", control("faults", DEEP_ARRAY), 400),
+    ("a webhook subscription nested 10,000 deep",
+     control("webhooks/subscriptions", DEEP_ARRAY), 400),
+    ("a webhook subscription that is not JSON", control("webhooks/subscriptions", b"{no"), 400),
+    ("a webhook fault nested 10,000 deep", control("webhooks/faults", DEEP_ARRAY), 400),
+    ("a webhook delay of Infinity",
+     control("webhooks/faults", b'{"kind": "delay", "seconds": Infinity}'), 400),
 ]
 
 
