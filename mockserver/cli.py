@@ -206,10 +206,12 @@ def build_config(config_file: Path | None, contract_names: tuple[str, ...], seed
         timing["failure_rate"] = failure_rate
     if fault_rate is not None:
         settings.setdefault("faults", {})["rate"] = fault_rate
-    if clients or keys:
-        served = settings.get("contracts") or contracts.available()
-        settings["credentials"] = _credentials(settings.get("credentials") or {}, served,
-                                               clients, keys)
+    config = MockConfig.model_validate(settings)  # the file's own mistakes are named first
+    if not clients and not keys:
+        return config
+    given = {vendor: entry.model_dump() for vendor, entry in config.credentials.items()}
+    settings["credentials"] = _credentials(given, config.contracts or contracts.available(),
+                                           clients, keys)
     return MockConfig.model_validate(settings)
 
 
@@ -223,7 +225,7 @@ def _credentials(given: dict[str, Any], served: list[str], clients: tuple[str, .
             "securitySchemes", {})
         takes[contracts.extensions(name).vendor.id] = {s.get("type") for s in schemes.values()}
     merged: dict[str, dict[str, Any]] = {
-        vendor: {"clients": dict(entry.get("clients", {})), "keys": list(entry.get("keys", []))}
+        vendor: {"clients": dict(entry["clients"]), "keys": list(entry["keys"])}
         for vendor, entry in given.items()}
     for item in clients:
         vendor, client_id, secret = _credential(item, "--client", takes)

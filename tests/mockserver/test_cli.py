@@ -177,6 +177,18 @@ def test_bad_credentials_options_are_one_line(tmp_path, args, says):
     assert len(result.stderr.splitlines()) == 1
 
 
+@pytest.mark.parametrize(("settings", "says"), [
+    ("credentials: [1, 2]\n", "credentials: Input should be a valid dictionary"),
+    ("credentials: {further: 5}\n", "credentials.further: Input should be a valid dictionary"),
+    ("contracts: further\n", "contracts: Input should be a valid list"),
+])
+def test_a_malformed_config_beside_credentials_options_is_one_line(tmp_path, settings, says):
+    (tmp_path / "mock.yaml").write_text(settings, encoding="utf-8")
+    result = serve_fails(tmp_path, "--config", "mock.yaml", "--key", "phinite=abc")
+    assert result.exit_code == 2 and says in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
 def test_version():
     result = subprocess.run([sys.executable, "-m", "mockserver", "--version"],
                             capture_output=True, text=True, timeout=30)
