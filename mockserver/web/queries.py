@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from mockserver.engine.journal import JournalEntry
 from mockserver.engine.names import UnknownName
@@ -32,7 +32,10 @@ __all__ = [
 
 
 class JournalQuery(BaseModel):
-    """The journal endpoint's filters; `run` needs `vendor` (run ids are unique per vendor)."""
+    """The journal endpoint's filters; `run` needs `vendor` (run ids are unique per vendor). A
+    misspelled filter is refused rather than ignored (which would return everything)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     vendor: str | None = None
     operation: str | None = None
@@ -75,7 +78,10 @@ def lifecycles(mock: Mock, vendor: str) -> dict[str, dict[str, Any]]:
 
 
 class RunQuery(BaseModel):
-    """The runs endpoint's filters; `limit` keeps the newest runs."""
+    """The runs endpoint's filters; `limit` keeps the newest runs. A misspelled filter is
+    refused rather than ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
     vendor: str | None = None
     state: str | None = None

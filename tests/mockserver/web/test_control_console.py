@@ -102,9 +102,17 @@ def test_the_journal_is_filtered_by_vendor_operation_verdict_and_run(api):
 @pytest.mark.parametrize(("query", "named"), [
     ("verdict=bad", "verdict"), ("limit=0", "limit"), ("limit=x", "limit"),
     ("operation=nope", "nope"), ("vendor=nope", "nope"), ("run=abc", "vendor"),
+    ("vendr=phinite", "vendr"),  # misspelled: refused, not ignored (which would list everything)
 ])
 def test_bad_journal_filters_are_a_400_naming_the_filter(api, query, named):
     result = api.request("GET", f"/__mock__/journal?{query}")
+    assert result.status == 400
+    assert named in result.text
+
+
+@pytest.mark.parametrize(("query", "named"), [("stat=running", "stat"), ("limit=0", "limit")])
+def test_bad_run_filters_are_a_400_naming_the_filter(api, query, named):
+    result = api.request("GET", f"/__mock__/runs?{query}")
     assert result.status == 400
     assert named in result.text
 
