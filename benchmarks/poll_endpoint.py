@@ -5,7 +5,9 @@ Both routes live in the same Flask app on the same gunicorn server, started as `
 starts it (`mockserver.web.server`, SQLite store) but without the access log, which would add the
 same cost to both; `wrk` drives each in turn at the same concurrency. Two such servers run, one
 keeping request detail in the journal and one the verdict only; each round measures both.
-The two alternate for several rounds and the medians are reported: gunicorn leaves each round's
+Each round also reads the server's CPU per request (all its processes, from /proc), which
+a shared machine's neighbours disturb far less than throughput. The two alternate for several
+rounds and the medians are reported: gunicorn leaves each round's
 keep-alive connections with whichever worker accepted them first, so one round may run on a
 single worker, and a shared machine's neighbours slow some rounds too.
 
@@ -17,6 +19,7 @@ Needs `wrk` (Debian: apt-get install wrk).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import signal
@@ -72,6 +75,28 @@ def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> di
             "errors": float(non_2xx.group(1)) if non_2xx else 0.0}
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) spent so far by a process and all its descendants (Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended meanwhile
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, waiting = 0.0, [pid]
+    while waiting:
+        current = waiting.pop()
+        waiting += children.get(current, [])
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def _latency(output: str, percentile: str) -> float:
     value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", output).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -109,8 +134,16 @@ class Server:
         wrk(self.poll_url, 2, connections, self.auth)
 
     def measure(self, seconds: int, connections: int) -> tuple[dict[str, float], ...]:
-        return (wrk(f"{self.base}/__mock__/bare", seconds, connections, {}),
-                wrk(self.poll_url, seconds, connections, self.auth))
+        """Each route's wrk figures, with `cpu`: the server's CPU (all its processes) per
+        request, which a busy machine disturbs far less than throughput."""
+        measured = []
+        for url, headers in ((f"{self.base}/__mock__/bare", {}), (self.poll_url, self.auth)):
+            before = server_cpu(self.process.pid)
+            figures = wrk(url, seconds, connections, headers)
+            spent = server_cpu(self.process.pid) - before
+            figures["cpu"] = spent / max(figures["rps"] * seconds, 1) * 1e6
+            measured.append(figures)
+        return tuple(measured)
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -145,17 +178,21 @@ def main() -> int:
           f"{options.store} store; wrk {options.connections} connections, "
           f"{options.rounds} rounds of {options.seconds} s each, detail on and off alternating")
     print(f"{'round':<7}{'detail':<8}{'bare req/s':>11}{'poll req/s':>11}{'ratio':>7}"
-          f"{'bare p99':>10}{'poll p50':>10}{'poll p99':>10}{'non-2xx':>9}")
+          f"{'bare p99':>10}{'poll p50':>10}{'poll p99':>10}{'non-2xx':>9}"
+          f"{'CPU us bare':>12}{'CPU us poll':>12}")
     for index, measured in enumerate(rounds, 1):
         for detail, (bare, poll) in measured.items():
             print(f"{index:<7}{detail:<8}{bare['rps']:>11.0f}{poll['rps']:>11.0f}"
                   f"{poll['rps'] / bare['rps']:>7.0%}{bare['p99']:>10.2f}{poll['p50']:>10.2f}"
-                  f"{poll['p99']:>10.2f}{bare['errors'] + poll['errors']:>9.0f}")
+                  f"{poll['p99']:>10.2f}{bare['errors'] + poll['errors']:>9.0f}"
+                  f"{bare['cpu']:>12.0f}{poll['cpu']:>12.0f}")
     for detail in servers:
         ratio = statistics.median(r[detail][1]["rps"] / r[detail][0]["rps"] for r in rounds)
         p99 = statistics.median(r[detail][1]["p99"] for r in rounds)
+        cpu = statistics.median(r[detail][1]["cpu"] for r in rounds)
         print(f"detail {detail}: median poll / bare throughput {ratio:.0%} (target >= 70%); "
-              f"median poll p99 {p99:.2f} ms (target < 20 ms)")
+              f"median poll p99 {p99:.2f} ms (target < 20 ms); "
+              f"median server CPU per poll {cpu:.0f} us")
     return 0
 
 
