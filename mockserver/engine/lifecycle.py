@@ -66,14 +66,17 @@ class Run(BaseModel):
     state: str
     polls: int = 0
     pinned: bool = False
-    started_at: float | None = None
-    """When the run was first seen out of its initial state."""
     finished_at: float | None = None
     reason: str | None = None
     request: dict[str, Any] = Field(default_factory=dict)
     data: dict[str, Any] = Field(default_factory=dict)
     history: list[Transition] = Field(
         default_factory=list, description="State changes after the initial state, oldest first.")
+
+    @property
+    def started_at(self) -> float | None:
+        """When the run first left its initial state: its first transition, if any."""
+        return self.history[0].at if self.history else None
 
     @property
     def key(self) -> str:
@@ -168,9 +171,7 @@ def advance(run: Run, lifecycle: Lifecycle, now: float) -> Run:
         index = start + 1
     passed = [Transition(state=path[i], at=_moment(run, i / last, now))
               for i in range(start + 1, min(index, last - 1) + 1)]
-    started = run.started_at if run.started_at is not None else \
-        (passed[0].at if passed else now)
-    moved = run.model_copy(update={"state": path[min(index, last - 1)], "started_at": started,
+    moved = run.model_copy(update={"state": path[min(index, last - 1)],
                                    "history": [*run.history, *passed]})
     if index == last:
         return finish(moved, run.plan.outcome, now, None, at=_moment(run, 1.0, now))
@@ -189,9 +190,8 @@ def finish(run: Run, state: str, now: float, reason: str | None, *,
            at: float | None = None) -> Run:
     """The run in a terminal state from now on; `at`: when it got there, if before now."""
     change = Transition(state=state, at=now if at is None else at)
-    started = run.started_at if run.started_at is not None else change.at
     return run.model_copy(update={"state": state, "finished_at": now, "reason": reason,
-                                  "started_at": started, "history": [*run.history, change]})
+                                  "history": [*run.history, change]})
 
 
 def force(run: Run, lifecycle: Lifecycle, state: str, now: float) -> Run:

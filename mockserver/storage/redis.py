@@ -23,8 +23,9 @@ the journal first writes what this process holds, and a process writes the rest 
 (SIGTERM included); another replica's newest entries may lag by that interval, and a replica
 killed outright (SIGKILL, a lost host) loses at most that interval's entries, never a run, a
 poll's count or any other value, which are written before the response goes out. Each entry is
-tagged with the reset count its request read, so an entry of a request served
-before a reset, still pending on another replica, is dropped when it arrives after the reset.
+tagged with the newest reset count its process had read when it was recorded, so an entry of a
+request served before a reset, still pending on another replica, is dropped when it arrives
+after the reset.
 
 Values (and the reset count) are cached in each process by `TrackedCache`, which Redis keeps
 current by announcing every change to them, whoever made it (`CLIENT TRACKING`, broadcast mode):

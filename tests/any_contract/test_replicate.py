@@ -56,6 +56,15 @@ def test_a_run_is_built_from_the_request_and_walks_every_declared_state(api, moc
     assert seen[0]["started_at"] is not None and seen[1]["completed_at"] is not None
 
 
+def test_a_run_forced_out_of_its_initial_state_shows_when_it_started(api, mock) -> None:
+    body = create(api).json()
+    forced = api.request("POST", f"/__mock__/runs/replicate/{body['id']}/state",
+                         json={"state": "processing"})
+    assert forced.status == 200, forced.text
+    shown = get(api, body["id"]).json()
+    assert shown["status"] == "processing" and shown["started_at"] is not None
+
+
 def test_the_vendors_own_prefer_and_the_mocks_preferences_share_the_header(api, mock) -> None:
     created = create(api, prefer="wait=5, outcome=failed, polls=2")
     assert created.status == 201, created.text
