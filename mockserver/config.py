@@ -14,6 +14,7 @@ __all__ = [
     "Faults",
     "JournalSettings",
     "MockConfig",
+    "StoreLocation",
     "Timing",
     "WebhookSubscription",
     "Webhooks",
@@ -22,6 +23,9 @@ __all__ = [
 FaultKind = Literal["latency", "429", "500", "503"]
 ALL_FAULT_KINDS: tuple[FaultKind, ...] = ("latency", "429", "500", "503")
 RedisURL = Annotated[str, StringConstraints(pattern=r"^rediss?://")]
+StoreLocation = Annotated[Literal["memory"] | RedisURL | Path, Field(union_mode="left_to_right")]
+"""Where state lives: 'memory', a SQLite file, or a Redis URL (tried in that order: a Redis URL
+is not a file name)."""
 
 
 class Credentials(BaseModel):
@@ -122,8 +126,8 @@ class MockConfig(BaseModel):
 
     contracts: list[str] = Field(default_factory=list, description="Vendors to serve; empty = all.")
     seed: int = 0
-    store: Literal["memory"] | RedisURL | Path = Field(
-        "memory", union_mode="left_to_right",
+    store: StoreLocation = Field(
+        "memory",
         description="'memory', a SQLite file, or a Redis URL shared by several replicas: "
         "redis://HOST:PORT/DB or rediss://..., with ?prefix=NAME to keep apart several mocks "
         "that share one Redis.",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mockserver.config import StoreLocation
 
 __all__ = ["ProxyConfig", "Route"]
 
@@ -32,7 +33,7 @@ class ProxyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     routes: list[Route] = Field(min_length=1)
-    store: Literal["memory"] | Path = "memory"
+    store: StoreLocation = "memory"
     connect_timeout: float = Field(5.0, gt=0, description="Seconds to reach the upstream.")
     read_timeout: float = Field(
         60.0, gt=0, description="Seconds the upstream may stay silent before a 504.")
