@@ -9,8 +9,6 @@ import pytest
 from mockserver import Mock, MockConfig
 from tests.helpers import InProcess, OverSocket
 
-__all__ = ["InProcess", "OverSocket"]  # also imported from here by older test modules
-
 
 @pytest.fixture
 def config() -> MockConfig:

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 
 from mockserver import Mock, MockConfig
-from tests.conftest import OverSocket
+from tests.helpers import OverSocket
 
 pytest_plugins = ("pytester",)
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.mockserver.test_cli import Served
+from tests.helpers import Served
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
