@@ -244,6 +244,17 @@ class Mock:
         return any(lifecycle.webhooks is not None for runtime in self.vendors.values()
                    for lifecycle in runtime.contract.extensions.lifecycles.values())
 
+    def check_webhooks(self, events: list[str], vendor: str | None = None) -> None:
+        """Webhook names the vendor's lifecycles send (None: any vendor served), so that a
+        misspelled event in a subscription or a delivery fault is refused, not never matched."""
+        served = [self.vendors[vendor]] if vendor in self.vendors else self.vendors.values()
+        sent = {name for runtime in served
+                for lifecycle in runtime.contract.extensions.lifecycles.values()
+                if lifecycle.webhooks is not None for name in lifecycle.webhooks.when.values()}
+        for event in events:
+            check_name("webhook", event, sorted(sent),
+                       f"sent by {vendor}" if vendor else "sent by the vendors served")
+
     def subscribe(self, subscription: WebhookSubscription, *, root: str = "http://localhost",
                   receiver_url: bool = False) -> Subscription:
         """Subscribe (`receiver_url`: to an in-process receiver's URL) and watch the vendor's
@@ -251,6 +262,7 @@ class Mock:
         if subscription.vendor not in self.vendors:
             raise LookupError(f"no vendor {subscription.vendor!r}; this mock serves "
                               f"{', '.join(self.vendors)}")
+        self.check_webhooks(subscription.events, subscription.vendor)
         stored = self.webhooks.add_receiver(
             subscription.vendor, subscription.url, tenant=subscription.tenant,
             events=subscription.events, secret=subscription.secret) if receiver_url \

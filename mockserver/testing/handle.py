@@ -276,6 +276,8 @@ class MockHandle:
                       event: str | None = None) -> WebhookFault:
         """Drop, delay (by `seconds` of mock time), duplicate, or reorder (hold `count`, then
         send them newest first) the next `count` deliveries."""
+        self.mock.check_vendor(vendor)
+        self.mock.check_webhooks([event] if event else [], vendor)
         fault = WebhookFault(kind=kind, count=count, seconds=seconds, vendor=vendor, event=event)
         self.mock.webhooks.add_fault(fault)
         return fault

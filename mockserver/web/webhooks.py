@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from mockserver.config import WebhookSubscription
 from mockserver.engine.deliveries import WebhookFault
+from mockserver.engine.names import UnknownName
 from mockserver.mock import Mock
 from mockserver.web.control import PREFIX, json_body
 
@@ -32,6 +33,10 @@ def webhooks_api(mock: Mock) -> Blueprint:
     def invalid(error: ValidationError) -> tuple[Response, int]:
         return jsonify(error="invalid webhook request", details=error.errors(
             include_url=False, include_context=False)), 400
+
+    @api.errorhandler(UnknownName)
+    def unknown(error: UnknownName) -> tuple[Response, int]:
+        return jsonify(error.as_dict()), 400
 
     @api.errorhandler(LookupError)
     def missing(error: LookupError) -> tuple[Response, int]:
@@ -77,6 +82,7 @@ def webhooks_api(mock: Mock) -> Blueprint:
     def add_fault() -> tuple[Response, int]:
         fault = body(WebhookFault)
         known_vendor(fault.vendor)
+        mock.check_webhooks([fault.event] if fault.event else [], fault.vendor)
         mock.webhooks.add_fault(fault)
         return jsonify(fault.model_dump()), 201
 

@@ -11,6 +11,7 @@ from flask import Flask, request
 
 from contracts.signatures import sign, verify_signature
 from mockserver import Mock, MockConfig
+from mockserver.engine.names import UnknownName
 from mockserver.testing import MockHandle
 from tests.helpers import InProcess, poll, token, trigger
 
@@ -163,6 +164,11 @@ def test_a_bad_subscription_is_a_clear_usage_error(body, problem) -> None:
     ("POST", "/__mock__/webhooks/faults", {"kind": "drop", "vendor": "nope"}, 404, "nope"),
     ("GET", "/__mock__/webhooks/deliveries?vendor=nope", None, 404, "no vendor 'nope'"),
     ("GET", "/__mock__/webhooks/secrets/nope/YOUR_CLIENT_ID", None, 404, "no vendor 'nope'"),
+    ("POST", "/__mock__/webhooks/faults", {"kind": "drop", "event": "executionFinishd"}, 400,
+     "did you mean 'executionFinished'"),
+    ("POST", "/__mock__/webhooks/subscriptions",
+     {"vendor": "further", "url": "https://x.test", "events": ["executionDone"]}, 400,
+     "executionFinished"),
 ])
 def test_bad_webhook_control_calls_are_named(method, path, body, status, problem) -> None:
     _, _, api, _, _ = setup()
@@ -238,3 +244,9 @@ def test_runs_are_watched_only_once_someone_listens_and_then_all_live_ones() -> 
     handle.dispatch()
     assert [request.json()["workflow_execution_id"] for request in got] == [live]
     assert ended != live
+
+
+def test_the_handle_refuses_a_misspelled_webhook_in_a_fault() -> None:
+    _mock, handle, _api, _headers, _ = setup()
+    with pytest.raises(UnknownName, match="did you mean 'executionFinished'"):
+        handle.webhook_fault("drop", event="executionFinishd")
