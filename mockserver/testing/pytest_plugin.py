@@ -81,6 +81,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "this test")
 
 
+_MARKER_OPTIONS = ("seed", "virtual_sleep", "virtual_sleep_timeout", "passthrough")
+
+
 def _settings(request: pytest.FixtureRequest) -> Settings:
     ini = request.config
     values: dict[str, Any] = {"vendors": ini.getini("vendor_mock_vendors"),
@@ -91,12 +94,14 @@ def _settings(request: pytest.FixtureRequest) -> Settings:
     marker = request.node.get_closest_marker("vendor_mock")
     if marker is not None:
         options = dict(marker.kwargs)
-        for key in options:  # a misspelt option would otherwise be a pydantic "extra" error
-            check_name("vendor_mock option", key, [*Settings.model_fields,
-                                                   *MockConfig.model_fields], "in the marker")
-        values.update({key: options.pop(key) for key in ("seed", "virtual_sleep",
-                                                         "virtual_sleep_timeout", "passthrough")
-                       if key in options})
+        # The marker's own options, and the MockConfig fields it passes on (the vendors are its
+        # arguments): a misspelt one would otherwise be a pydantic "extra" error, and
+        # `contracts=` would be silently replaced by the vendors.
+        allowed = [*_MARKER_OPTIONS, *(name for name in MockConfig.model_fields
+                                       if name not in ("contracts", "seed"))]
+        for key in options:
+            check_name("vendor_mock option", key, allowed, "in the marker")
+        values.update({key: options.pop(key) for key in _MARKER_OPTIONS if key in options})
         values["config"] = options
         if marker.args:
             values["vendors"] = list(marker.args)

@@ -136,3 +136,17 @@ def test_the_plugin_marker_refuses_a_misspelt_option(pytester):
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*unknown vendor_mock option 'virtual_slep'*did you mean "
                                  "'virtual_sleep'*"])
+
+
+def test_the_plugin_marker_refuses_options_it_would_not_honour(pytester):
+    """Vendors are the marker's arguments: `contracts=` would be replaced by them in silence."""
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.vendor_mock("phinite", contracts=["further"])
+        def test_contracts(vendor_mock):
+            pass
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*unknown vendor_mock option 'contracts'*"])
