@@ -34,23 +34,29 @@ def test_a_full_batch_is_written_by_the_request_that_fills_it():
     assert [entry for batch in batches for _, entry in batch] == ["e0", "e1", "e2"]
 
 
-def test_a_batch_the_store_refused_is_kept_for_the_next_flush_before_newer_entries():
-    written: list[str] = []
-    away = True
+class Store:
+    """A store that refuses every write while `away`."""
 
-    def write(batch: list[tuple[int, str]]) -> None:
-        if away:
+    def __init__(self) -> None:
+        self.away = True
+        self.written: list[str] = []
+
+    def write(self, batch: list[tuple[int, str]]) -> None:
+        if self.away:
             raise StoreUnavailable("away")
-        written.extend(entry for _, entry in batch)
+        self.written.extend(entry for _, entry in batch)
 
-    batcher = JournalBatcher(write, flush_seconds=60)
+
+def test_a_batch_the_store_refused_is_kept_for_the_next_flush_before_newer_entries():
+    store = Store()
+    batcher = JournalBatcher(store.write, flush_seconds=60)
     batcher.add(0, "old")
     with pytest.raises(StoreUnavailable):
         batcher.flush()
     batcher.add(0, "new")
-    away = False
+    store.away = False
     batcher.flush()
-    assert written == ["old", "new"]
+    assert store.written == ["old", "new"]
 
 
 def test_dropped_entries_are_never_written():
@@ -65,17 +71,10 @@ def test_dropped_entries_are_never_written():
 def test_a_request_that_fills_a_batch_the_store_refuses_is_not_failed_for_it():
     """The request's own writes are done when its entry is added: a journal that cannot be
     written now is kept for the flusher, not raised into the request's answer."""
-    written: list[str] = []
-    away = True
-
-    def write(batch: list[tuple[int, str]]) -> None:
-        if away:
-            raise StoreUnavailable("away")
-        written.extend(entry for _, entry in batch)
-
-    batcher = JournalBatcher(write, flush_seconds=60, batch_size=2)
+    store = Store()
+    batcher = JournalBatcher(store.write, flush_seconds=60, batch_size=2)
     batcher.add(0, "a")
     batcher.add(0, "b")  # fills the batch: the write fails, quietly
-    away = False
+    store.away = False
     batcher.flush()
-    assert written == ["a", "b"]
+    assert store.written == ["a", "b"]
