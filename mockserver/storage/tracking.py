@@ -131,7 +131,10 @@ class TrackedCache:
                                      *prefixes)
             listener.parse_response()
             listener.subscribe(_CHANNEL)
-            listener.connection.register_connect_callback(self._reconnected)
+            connection = listener.connection  # made by the first command, dropped by a close
+            if connection is None:
+                raise redis.ConnectionError("the invalidation connection was closed")
+            connection.register_connect_callback(self._reconnected)
         except (redis.RedisError, OSError):  # away, or a Redis older than 6 (no tracking)
             listener.close()
             return False
