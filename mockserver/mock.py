@@ -87,7 +87,7 @@ class Mock:
         name = contract.vendor
         declared = contract.extensions.demo_credentials
         demo = Credentials(clients=declared.clients, keys=declared.keys) if declared \
-            else behaviour.demo
+            else Credentials()
         credentials = self.config.credentials.get(name, demo)
         given = self.config.vendor_settings.get(name, {})
         settings = {key: value for key, value in given.items() if key not in behaviour.results}

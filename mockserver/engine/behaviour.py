@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.config import Credentials
 from mockserver.engine.call import Handler, StartHook, ViewHook
 from mockserver.engine.results import ResultSlot
 
@@ -19,8 +18,6 @@ ConfigureHook = Callable[[dict[str, Any]], Any]
 class Behaviour:
     """One vendor's realism beyond its contract; every field is optional."""
 
-    demo: Credentials = field(default_factory=Credentials)
-    """Credentials that work when the configuration names none for this vendor."""
     configure: ConfigureHook | None = None
     """Called once when the mock starts, with the vendor's `vendor_settings`; returns them parsed
     (kept as `VendorContext.settings`) and raises on bad ones, so a mistake stops the start."""

@@ -14,16 +14,12 @@ import re
 from typing import Any
 
 from contracts.extensions import Lifecycle
-from mockserver.config import Credentials
 from mockserver.engine.behaviour import Behaviour
 from mockserver.engine.call import Call
 from mockserver.engine.lifecycle import Run
 from mockserver.engine.results import ResultSlot
 
-__all__ = ["BEHAVIOUR", "DEMO", "RESULTS"]
-
-DEMO = Credentials(clients={"YOUR_CLIENT_ID": "YOUR_CLIENT_SECRET",
-                            "OTHER_CLIENT_ID": "OTHER_CLIENT_SECRET"})
+__all__ = ["BEHAVIOUR", "RESULTS"]
 
 _KINDS = [("polic", "insurance_policy"), ("invoice", "invoice"), ("claim", "claim_form"),
           ("receipt", "receipt"), ("contract", "contract")]
@@ -121,4 +117,4 @@ def _page_count(data: bytes, content_type: str) -> int:
     return 1
 
 
-BEHAVIOUR = Behaviour(demo=DEMO, start=start, view=view, results=RESULTS)
+BEHAVIOUR = Behaviour(start=start, view=view, results=RESULTS)

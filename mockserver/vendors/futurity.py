@@ -14,7 +14,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.extensions import Lifecycle, Resource
-from mockserver.config import Credentials
 from mockserver.engine.behaviour import Behaviour
 from mockserver.engine.call import Call, Reply
 from mockserver.engine.downloads import sign
@@ -23,9 +22,7 @@ from mockserver.engine.names import check_settings
 from mockserver.engine.results import ResultSlot
 from mockserver.handlers import resources
 
-__all__ = ["BEHAVIOUR", "DEMO", "RESULTS", "FuturitySettings"]
-
-DEMO = Credentials(keys=["YOUR_TOKEN", "OTHER_TOKEN"])
+__all__ = ["BEHAVIOUR", "RESULTS", "FuturitySettings"]
 
 # The reference's own example user answers /whoami for the demo token.
 _DOCUMENTED_USER = {"id": "user_abc123", "email": "user@example.com", "name": "John Doe",
@@ -48,8 +45,10 @@ def configure(settings: dict[str, Any]) -> FuturitySettings:
 
 
 def whoami(call: Call) -> Reply:
-    """The reference's own user for the demo token, a stable made-up one for others."""
-    if call.identity == f"key:{DEMO.keys[0]}":
+    """The reference's own user for its placeholder token (the contract's first demo key), a
+    stable made-up one for others."""
+    demo = call.vendor.contract.extensions.demo_credentials
+    if demo is not None and demo.keys and call.identity == f"key:{demo.keys[0]}":
         return Reply(200, {"data": dict(_DOCUMENTED_USER)})
     digest = hashlib.sha256((call.identity or "").encode()).hexdigest()
     return Reply(200, {"data": {
@@ -165,7 +164,6 @@ RESULTS = {
 message's content, of the run's `inputs`) returning one."""
 
 BEHAVIOUR = Behaviour(
-    demo=DEMO,
     results=RESULTS,
     configure=configure,
     start=start_run,

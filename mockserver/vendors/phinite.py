@@ -11,15 +11,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from contracts.extensions import Lifecycle
-from mockserver.config import Credentials
 from mockserver.engine.behaviour import Behaviour
 from mockserver.engine.call import Call
 from mockserver.engine.lifecycle import Run, progress
 from mockserver.engine.results import ResultSlot
 
-__all__ = ["BEHAVIOUR", "DEMO", "RESULTS"]
-
-DEMO = Credentials(keys=["workspace_api_key", "other_workspace_api_key"])
+__all__ = ["BEHAVIOUR", "RESULTS"]
 
 _STEPS = [
     "Flow triggered by trigger {trigger} in {environment}",
@@ -111,4 +108,4 @@ def _entry(run: Run, index: int, level: str, message: str) -> dict[str, Any]:
             "message": message}
 
 
-BEHAVIOUR = Behaviour(demo=DEMO, start=start, view=view, results=RESULTS)
+BEHAVIOUR = Behaviour(start=start, view=view, results=RESULTS)

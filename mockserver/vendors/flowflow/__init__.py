@@ -12,7 +12,6 @@ import random
 from typing import Any
 
 from contracts.extensions import Lifecycle
-from mockserver.config import Credentials
 from mockserver.engine.behaviour import Behaviour
 from mockserver.engine.call import ApiError, Call
 from mockserver.engine.lifecycle import Run
@@ -20,9 +19,7 @@ from mockserver.vendors.flowflow.execute import Execution, execute
 from mockserver.vendors.flowflow.library import Library, configure
 from mockserver.vendors.flowflow.view import progress_body, started_body
 
-__all__ = ["BEHAVIOUR", "DEMO"]
-
-DEMO = Credentials(keys=["REPLACE_API_TOKEN", "OTHER_API_TOKEN"])
+__all__ = ["BEHAVIOUR"]
 
 
 def start(call: Call, run: Run, rng: random.Random) -> dict[str, Any]:
@@ -44,4 +41,4 @@ def view(call: Call, lifecycle: Lifecycle, run: Run, body: Any) -> Any:
     return progress_body(call, lifecycle, run, execution, body)
 
 
-BEHAVIOUR = Behaviour(demo=DEMO, configure=configure, start=start, view=view)
+BEHAVIOUR = Behaviour(configure=configure, start=start, view=view)

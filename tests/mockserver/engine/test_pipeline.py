@@ -7,7 +7,6 @@ import time
 import pytest
 
 from mockserver import Behaviour, Mock, MockConfig, ResponseContractError
-from mockserver.vendors import behaviour_for
 from tests.helpers import (
     EXECUTIONS,
     KEY,
@@ -124,9 +123,8 @@ def broken_view(call, lifecycle, run, body):
 
 @pytest.mark.parametrize("transport", [InProcess, OverSocket])
 def test_strict_mode_refuses_to_send_a_response_that_breaks_the_contract(transport):
-    demo = behaviour_for("phinite").demo
     mock = Mock(MockConfig(contracts=["phinite"]),
-                behaviours={"phinite": Behaviour(demo=demo, view=broken_view)})
+                behaviours={"phinite": Behaviour(view=broken_view)})
     api = transport(mock)
     if transport is InProcess:
         with pytest.raises(ResponseContractError, match="finished"):
