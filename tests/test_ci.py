@@ -65,3 +65,12 @@ def test_the_verifying_tools_are_pinned():
     pinned = pins()
     for tool in ("mypy", "ruff", "pytest", "redis", "pydantic", "schemathesis", "hypothesis"):
         assert tool in pinned, tool
+
+
+def test_test_modules_have_unique_basenames():
+    """The tests folders are not packages, so pytest imports each module by its basename:
+    two modules of one name stop collection on a clean clone (no stale bytecode to hide it)."""
+    seen: dict[str, list[str]] = {}
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        seen.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    assert not {name: paths for name, paths in seen.items() if len(paths) > 1}
