@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 __all__ = [
+    "Accumulating",
     "ContractError",
     "CursorPaging",
     "DemoCredentials",
@@ -37,6 +38,7 @@ __all__ = [
     "Resources",
     "RunList",
     "RunTimestamps",
+    "Subset",
     "Timestamps",
     "ValidationStyle",
     "Vendor",
@@ -337,6 +339,37 @@ class DemoCredentials(_Extension):
 
     clients: dict[str, str] = Field(default_factory=dict, description="client_id -> secret")
     keys: list[str] = Field(default_factory=list, description="Static bearer tokens / API keys.")
+
+
+class Accumulating(_Extension):
+    """`x-accumulating` on an array schema: the list only grows between two reads of a record
+    (`true`, or this object's form)."""
+
+    key: str | None = Field(None, description="The property naming an element: elements may "
+                            "change, but none is lost or reordered. Without it, elements never "
+                            "change and new ones only come after them.")
+    fixed: list[str] = Field(default_factory=list, description="With `key`: properties an "
+                             "element keeps once it shows them.")
+
+    @classmethod
+    def of(cls, marker: Any) -> Accumulating:
+        """The rule a schema's `x-accumulating` value states."""
+        return cls() if marker is True else cls.model_validate(marker)
+
+
+class Subset(_Extension):
+    """One `x-subsets` entry on an object schema: every element of one of its lists is also in
+    another."""
+
+    items: str = Field(description="The property holding the list that is contained.")
+    of: str = Field(description="The property holding the list that contains it.")
+    by: str | None = Field(None, description="The property elements are matched by; without "
+                           "it, whole elements.")
+
+    @classmethod
+    def all_of(cls, value: Any) -> list[Subset]:
+        """The rules a schema's `x-subsets` value states (none where it has none)."""
+        return [cls.model_validate(entry) for entry in value or []]
 
 
 class HandedOutUrl(_Extension):

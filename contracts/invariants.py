@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from contracts import pointers
-from contracts.extensions import ErrorFormat, Lifecycle, Pagination
+from contracts.extensions import ErrorFormat, Lifecycle, Pagination, Resource
 
 __all__ = [
     "echo_problems",
@@ -22,6 +22,7 @@ __all__ = [
     "match_path",
     "page_problems",
     "state_problems",
+    "update_problems",
 ]
 
 
@@ -183,3 +184,38 @@ def _urls(node: Any, where: str) -> list[tuple[str, str]]:
     if isinstance(node, list):
         return [found for i, value in enumerate(node) for found in _urls(value, f"{where}/{i}")]
     return []
+
+
+def update_problems(resource: Resource, before: dict[str, Any], sent: dict[str, Any],
+                    after: dict[str, Any]) -> list[str]:
+    """A record read back in full after an update (`x-resources` updates merge): every field
+    sent reads as sent, every field not sent reads as before, and none that was there is gone.
+    The update's timestamp and the fields derived from others are left to move."""
+    problems = [f"{name} was sent as {value!r} but reads "
+                f"{after[name]!r}" if name in after else f"{name} was sent as {value!r} but is gone"
+                for name, value in sent.items()
+                if name not in after or not _holds(after[name], value)]
+    moving = {resource.timestamps.updated, *resource.derived}
+    for name, old in before.items():
+        if name in sent or name in moving:
+            continue
+        if name not in after:
+            problems.append(f"{name} was {old!r} before the update, which did not send it, and "
+                            "is gone")
+        elif after[name] != old:
+            problems.append(f"{name} was not sent but changed from {old!r} to {after[name]!r}")
+    for name, pointer in resource.derived.items():
+        source = pointers.get(after, pointer, None)
+        if name in after and source is not None and after[name] != source:
+            problems.append(f"{name} reads {after[name]!r}, but it copies {pointer}, which reads "
+                            f"{source!r}")
+    return problems
+
+
+def _holds(actual: Any, sent: Any) -> bool:
+    """What was sent is what is read; an object may have gained fields the server adds."""
+    if isinstance(sent, dict):
+        return isinstance(actual, dict) and all(
+            key in actual and _holds(actual[key], value) for key, value in sent.items())
+    return bool(actual == sent)
+

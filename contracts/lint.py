@@ -18,12 +18,14 @@ from pydantic import BaseModel, ValidationError
 
 from contracts import pointers
 from contracts.extensions import (
+    Accumulating,
     ContractError,
     DemoCredentials,
     ErrorFormat,
     HandedOutUrl,
     Lifecycle,
     Resources,
+    Subset,
     Vendor,
 )
 from contracts.loading import path, resolve_refs
@@ -102,6 +104,7 @@ def lint_document(document: Any) -> list[Problem]:
         problems += _resources(resolved, document["x-resources"], known)
     if "x-hypermedia" in document:
         problems += _hypermedia(resolved, document["x-hypermedia"], known)
+    problems += _body_rules(document, resolved)
     return problems
 
 
@@ -367,3 +370,84 @@ def _hypermedia(resolved: dict[str, Any], body: Any, known: set[str]) -> list[Pr
                 problems.append(Problem(place=f"{place}.{where}", message=f"{pointer!r} is not "
                                         f"a place {operation_id}'s success response declares"))
     return problems
+
+
+def _body_rules(document: dict[str, Any], resolved: dict[str, Any]) -> list[Problem]:
+    """`x-accumulating` on arrays and `x-subsets` on objects, naming properties they have."""
+    problems = []
+    for trail, node in _schema_nodes(document, ()):
+        place = ".".join(trail)
+        schema = _at(resolved, trail)
+        if "x-accumulating" in node:
+            problems += _accumulating(f"{place}.x-accumulating", node["x-accumulating"], schema)
+        if "x-subsets" in node:
+            problems += _subsets(f"{place}.x-subsets", node["x-subsets"], schema)
+    return problems
+
+
+def _schema_nodes(node: Any, trail: tuple[str, ...]) -> list[tuple[tuple[str, ...], Any]]:
+    found: list[tuple[tuple[str, ...], Any]] = []
+    if isinstance(node, dict):
+        if "x-accumulating" in node or "x-subsets" in node:
+            found.append((trail, node))
+        for key, value in node.items():
+            found += _schema_nodes(value, (*trail, str(key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _schema_nodes(value, (*trail, str(index)))
+    return found
+
+
+def _at(document: Any, trail: tuple[str, ...]) -> dict[str, Any]:
+    for part in trail:
+        document = document[int(part)] if isinstance(document, list) else document[part]
+    return document if isinstance(document, dict) else {}
+
+
+def _accumulating(place: str, marker: Any, schema: dict[str, Any]) -> list[Problem]:
+    if schema.get("type") != "array" and "items" not in schema:
+        return [Problem(place=place, message="x-accumulating belongs on an array schema")]
+    try:
+        rule = Accumulating.of(marker)
+    except ValidationError as error:
+        return [*_validation_problems(place, error),
+                Problem(place=place, message="`true`, or `{key: id, fixed: [created]}`")]
+    declared = pointers.declared_properties(schema.get("items", {}))
+    return [Problem(place=f"{place}.{role}", message=f"the elements declare no property {name!r}"
+                    f"{_close(name, declared)}")
+            for role, name in [("key", rule.key), *(("fixed", name) for name in rule.fixed)]
+            if name is not None and name not in declared]
+
+
+def _subsets(place: str, value: Any, schema: dict[str, Any]) -> list[Problem]:
+    if not isinstance(value, list):
+        return [Problem(place=place, message="a list, e.g. `- {items: chosen, of: offered, by: "
+                        "id}`")]
+    problems = []
+    declared = pointers.declared_properties(schema)
+    for index, entry in enumerate(value):
+        try:
+            rule = Subset.model_validate(entry)
+        except ValidationError as error:
+            problems += _validation_problems(f"{place}.{index}", error)
+            continue
+        for role in ("items", "of"):
+            name = getattr(rule, role)
+            inner = declared.get(name)
+            if inner is None:
+                problems.append(Problem(place=f"{place}.{index}.{role}", message=f"the object "
+                                        f"declares no property {name!r}{_close(name, declared)}"))
+            elif inner.get("type") != "array" and "items" not in inner:
+                problems.append(Problem(place=f"{place}.{index}.{role}",
+                                        message=f"{name!r} is not an array"))
+            elif rule.by is not None and rule.by not in pointers.declared_properties(
+                    inner.get("items", {})):
+                problems.append(Problem(place=f"{place}.{index}.by", message=f"the elements of "
+                                        f"{name!r} declare no property {rule.by!r}"))
+    return problems
+
+
+def _close(wanted: str, known: Any) -> str:
+    close = difflib.get_close_matches(wanted, sorted(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
