@@ -34,6 +34,10 @@ def main() -> None:
 @click.option("--token", envvar="CONFORMANCE_TOKEN", help="Bearer token or API key.")
 @click.option("--other-token", envvar="CONFORMANCE_OTHER_TOKEN",
               help="A second tenant's token, to check isolation.")
+@click.option("--other-client-id", envvar="CONFORMANCE_OTHER_CLIENT_ID",
+              help="A second tenant's OAuth2 client id, to check isolation.")
+@click.option("--other-client-secret", envvar="CONFORMANCE_OTHER_CLIENT_SECRET",
+              help="A second tenant's OAuth2 secret.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A path parameter that must be real on the server (repeatable).")
 @click.option("--profile", type=click.Choice(["quick", "standard", "deep"]), default="standard",
@@ -49,6 +53,10 @@ def main() -> None:
               help="Send at most this many requests per second (or N/m, N/h).")
 @click.option("--max-requests", type=click.IntRange(min=1),
               help="Stop after this many requests; families not reached are not exercised.")
+@click.option("--max-throttled", type=click.IntRange(min=0),
+              help="Fail when more requests than this stay refused with 429/503 after every "
+              "retry (default: report them and judge none; fail only if the throttling stopped "
+              "a family).")
 @click.option("--webhooks", is_flag=True, help="Also check webhooks: a receiver on 127.0.0.1 "
               "subscribes and every run that ends must be notified, signed, as declared.")
 @click.option("--webhook-secret", help="The secret callback deliveries are signed with, where a "
@@ -57,10 +65,12 @@ def main() -> None:
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Append a Markdown summary (e.g. to $GITHUB_STEP_SUMMARY).")
 def run_command(contract: str, base_url: str, client_id: str | None, client_secret: str | None,
-                token: str | None, other_token: str | None, params: tuple[str, ...],
+                token: str | None, other_token: str | None, other_client_id: str | None,
+                other_client_secret: str | None, params: tuple[str, ...],
                 profile: str, seed: int, checks: str, fast_forward: bool,
                 control_url: str | None, time_budget: float, rate_limit: str | None,
-                max_requests: int | None, webhooks: bool, webhook_secret: str | None,
+                max_requests: int | None, max_throttled: int | None, webhooks: bool,
+                webhook_secret: str | None,
                 junit_xml: Path | None, report: Path | None) -> None:
     """Check the implementation at --base-url against CONTRACT (a name or a path)."""
     try:
@@ -69,11 +79,13 @@ def run_command(contract: str, base_url: str, client_id: str | None, client_secr
         options = RunOptions(
             contract=contract, base_url=base_url, client_id=client_id,
             client_secret=client_secret, token=token, other_token=other_token,
+            other_client_id=other_client_id, other_client_secret=other_client_secret,
             parameters=parameters, profile=profile, seed=seed,
             checks=[c.strip() for c in checks.split(",") if c.strip()]
             + (["webhooks"] if webhooks and checks and "webhooks" not in checks else []),
             fast_forward=fast_forward, control_url=control_url, time_budget=time_budget,
             rate_limit=parse_rate(rate_limit) if rate_limit else None, max_requests=max_requests,
+            max_throttled=max_throttled,
             webhooks=webhooks, webhook_secret=webhook_secret)
     except (LookupError, ValueError, ValidationError) as error:
         click.echo(f"error: {error}", err=True)
@@ -94,9 +106,7 @@ def run_command(contract: str, base_url: str, client_id: str | None, client_secr
     if report:
         with report.open("a", encoding="utf-8") as summary:
             summary.write(reports.markdown(results, options))
-    tally = results.transport
-    click.echo(f"\n{tally.sent} requests; {tally.retried} retried after 429/503, "
-               f"{tally.waited:.1f}s waited as the server asked")
+    click.echo(f"\n{results.transport.sent} requests; " + "\n".join(reports.throttling(results)))
     click.echo("")
     click.echo(reports.verdict(results))
     sys.exit(CONFORMS if results.ok else VIOLATES)

@@ -41,8 +41,11 @@ class Finding(BaseModel):
 class Results:
     """Verdicts collected while checks run; a finding is kept once per (check, operation, rule)."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, max_throttled: int | None = None) -> None:
         self.seed = seed
+        self.max_throttled = max_throttled
+        """Throttled requests a run may have and still conform; None: any number, unless the
+        throttling stopped a family before it finished."""
         self.findings: list[Finding] = []
         self.counts: dict[tuple[str, str], dict[str, int]] = defaultdict(
             lambda: {"passed": 0, "failed": 0, "skipped": 0})
@@ -51,6 +54,13 @@ class Results:
         """family -> what it really did: runs created, successes, rejections..."""
         self.not_exercised: dict[str, str] = {}
         """family -> why it could not do what it exists for; such a run does not conform."""
+        self.not_applicable: dict[str, str] = {}
+        """family -> why nothing it would check applies to this server (not a failure)."""
+        self.throttled: Counter[tuple[str, str]] = Counter()
+        """(family, operation) -> requests the server still refused with 429/503 after every
+        retry at the waits it asked for: not judged, and no violation of the family's rules."""
+        self.throttle_stops: dict[str, str] = {}
+        """family -> why it stopped early: the server throttled several requests in a row."""
         self._seen: dict[tuple[str, str, str], Finding] = {}
         self.transport = Tally()
         """What the transport did: requests sent, retried, seconds waited."""
@@ -87,10 +97,28 @@ class Results:
         """The family was selected but could not do what it exists for."""
         self.not_exercised[check] = reason
 
+    def inapplicable(self, check: str, reason: str) -> None:
+        """Nothing the family would check applies to this server: said, not failed."""
+        self.not_applicable[check] = reason
+
+    def throttle(self, check: str, operation: str) -> None:
+        """A request the server kept refusing with 429/503 after every retry."""
+        self.throttled[(check, operation)] += 1
+        self.counts[(check, operation)]["skipped"] += 1
+
+    @property
+    def too_throttled(self) -> bool:
+        """More requests stayed throttled than `--max-throttled` allows; without it, the
+        throttling stopped a family before it finished."""
+        if self.max_throttled is None:
+            return bool(self.throttle_stops)
+        return sum(self.throttled.values()) > self.max_throttled
+
     @property
     def ok(self) -> bool:
-        """Conforms: nothing broken, and every selected family exercised."""
-        return not self.findings and not self.not_exercised
+        """Conforms: nothing broken, every selected family exercised, and no more requests
+        throttled than allowed."""
+        return not self.findings and not self.not_exercised and not self.too_throttled
 
     def failed_checks(self) -> set[str]:
         """The families with a finding or that were not exercised."""

@@ -24,6 +24,9 @@ class RunOptions(BaseModel):
     token: SecretStr | None = Field(None, description="A bearer token or API key.")
     other_token: SecretStr | None = Field(
         None, description="A second tenant's token, to check that tenants are isolated.")
+    other_client_id: str | None = Field(
+        None, description="A second tenant's OAuth2 client, to check that tenants are isolated.")
+    other_client_secret: SecretStr | None = None
     parameters: dict[str, str] = Field(
         default_factory=dict,
         description="Path parameter values that must be real on the server (workflow_id, ...).")
@@ -46,3 +49,7 @@ class RunOptions(BaseModel):
         "a run's create request names its webhook URL; default: asked of the mock's control API.")
     max_requests: int | None = Field(
         None, gt=0, description="Requests a run may send; it stops where it is once spent.")
+    max_throttled: int | None = Field(
+        None, ge=0, description="Requests the server may still refuse with 429/503 after every "
+        "retry before the run fails for it; default: any number (each is reported, none "
+        "judged), unless the throttling stopped a family before it finished.")

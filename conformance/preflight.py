@@ -11,8 +11,7 @@ from schemathesis import APIOperation, Case, GenerationMode, Response
 from schemathesis.checks import response_schema_conformance, status_code_conformance
 from schemathesis.core.failures import FailureGroup
 
-from conformance.checks.common import fixed_parameters, load_schema, operations_by_id, send
-from conformance.checks.generated import draw
+from conformance.checks.common import draw, fixed_parameters, load_schema, operations_by_id, send
 from conformance.target import (
     OTHER_TOKEN_VARIABLE,
     SECRET_VARIABLE,
@@ -56,11 +55,14 @@ def preflight(target: Target) -> None:
         shown = _told(target, case, answered) if answered is not None else "no answer"
         raise TargetError(f"nothing at {target.base_url} answers as the "
                           f"{target.options.contract!r} contract says: {shown}")
-    if target.options.other_token is not None and target.secured(raw):
+    if target.has_other_tenant() and target.secured(raw):
         other = send(target, case, target.auth_headers(raw, tenant="other"))
         if other is not None and other.status_code in refused:
-            raise TargetError(f"the server refused the second tenant's token (--other-token, "
-                              f"${OTHER_TOKEN_VARIABLE}): {_told(target, case, other)}")
+            given = f"--other-token, ${OTHER_TOKEN_VARIABLE}" \
+                if target.options.other_token is not None else \
+                f"the access token issued for --other-client-id {target.options.other_client_id!r}"
+            raise TargetError(f"the server refused the second tenant's credentials ({given}): "
+                              f"{_told(target, case, other)}")
 
 
 def _reachable(target: Target) -> None:

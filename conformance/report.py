@@ -7,19 +7,44 @@ import xml.etree.ElementTree as ElementTree
 from conformance.findings import Finding, Results
 from conformance.options import RunOptions
 
-__all__ = ["describe", "exercised", "junit_xml", "markdown", "summary_table", "verdict"]
+__all__ = ["describe", "exercised", "junit_xml", "markdown", "summary_table", "throttling",
+           "verdict"]
 
 
 def verdict(results: Results) -> str:
-    """The one-line outcome: CONFORMS only when nothing broke and every family was exercised."""
+    """The one-line outcome: CONFORMS only when nothing broke, every family was exercised and
+    no more requests were throttled than allowed."""
+    throttled = sum(results.throttled.values())
     if results.ok:
-        return "CONFORMS"
+        return f"CONFORMS ({throttled} requests throttled, not judged)" if throttled \
+            else "CONFORMS"
     parts = []
     if results.findings:
         parts.append(f"{len(results.findings)} VIOLATION(S)")
     if results.not_exercised:
         parts.append(f"NOT EXERCISED: {', '.join(results.not_exercised)}")
+    if results.too_throttled:
+        allowed = f"--max-throttled {results.max_throttled}" \
+            if results.max_throttled is not None else f"stopped {', '.join(results.throttle_stops)}"
+        parts.append(f"THROTTLED: {throttled} requests ({allowed})")
     return "; ".join(parts)
+
+
+def throttling(results: Results) -> list[str]:
+    """The server's throttling, apart from any check's verdict: requests still refused after
+    every retry, by family and operation, and the waits honoured."""
+    tally = results.transport
+    lines = [f"{tally.retried} retried after 429/503, {tally.waited:.1f}s waited as the server "
+             "asked"]
+    if results.throttled:
+        total = sum(results.throttled.values())
+        lines.append(f"THROTTLED: {total} requests still refused with 429/503 after every retry "
+                     "(not judged by any check):")
+        lines += [f"  {check:<10} {operation}: {count}"
+                  for (check, operation), count in sorted(results.throttled.items())]
+    lines += [f"THROTTLED: {check} stopped early: {why}"
+              for check, why in results.throttle_stops.items()]
+    return lines
 
 
 def exercised(results: Results) -> list[str]:
@@ -30,6 +55,8 @@ def exercised(results: Results) -> list[str]:
         lines.append(f"{check:<10} {counts}")
     for check, why in results.not_exercised.items():
         lines.append(f"{check:<10} NOT EXERCISED: {why}")
+    for check, why in results.not_applicable.items():
+        lines.append(f"{check:<10} not applicable: {why}")
     return lines
 
 
@@ -71,6 +98,7 @@ def markdown(results: Results, options: RunOptions) -> str:
         lines.append(f"| {row['check']} | `{row['operation']}` | {row['passed']} | "
                      f"{row['failed']} | {row['skipped']} |")
     lines += ["", "Exercised:", ""] + [f"- {line}" for line in exercised(results)]
+    lines += ["", "Throttling:", ""] + [f"- {line.strip()}" for line in throttling(results)]
     if results.findings:
         lines += ["", "### Violations", ""]
         for finding in results.findings:
@@ -110,4 +138,14 @@ def junit_xml(results: Results, options: RunOptions) -> str:
                                        tests="1", failures="1")
         case = ElementTree.SubElement(suite, "testcase", classname=check, name="exercised")
         ElementTree.SubElement(case, "failure", message="not exercised").text = why
+    if results.throttled or results.throttle_stops:
+        suite = ElementTree.SubElement(suites, "testsuite", name="throttled", tests="1",
+                                       failures=str(int(results.too_throttled)))
+        case = ElementTree.SubElement(suite, "testcase", classname="transport",
+                                      name="throttled")
+        text = "\n".join(throttling(results))
+        if results.too_throttled:
+            ElementTree.SubElement(case, "failure", message="throttled").text = text
+        else:
+            ElementTree.SubElement(case, "system-out").text = text
     return ElementTree.tostring(suites, encoding="unicode")

@@ -10,7 +10,8 @@ from functools import partial
 
 from conformance.checks.auth import run_auth
 from conformance.checks.common import REFUSED
-from conformance.checks.generated import run_examples, run_generated
+from conformance.checks.examples import ANSWERED, run_examples
+from conformance.checks.generated import run_generated
 from conformance.checks.hypermedia import run_hypermedia
 from conformance.checks.lifecycle import run_lifecycles
 from conformance.checks.links import run_links
@@ -65,7 +66,7 @@ FAMILIES: dict[str, Family] = {
                        "error", ("invalid requests rejected",)),
     "examples": Family(run_examples,
                        "the contract's own request examples are answered as documented",
-                       ("examples answered",), _has_examples),
+                       (ANSWERED,), _has_examples),
     "auth": Family(run_auth, "credentials are enforced on every secured operation; tokens expire",
                    ("bad credentials refused",), _has_secured),
     "lifecycle": Family(run_lifecycles,
@@ -100,7 +101,7 @@ def run(options: RunOptions, progress: Callable[[str], None] = lambda line: None
         preflight(target)
     except (Throttled, RequestBudgetSpent) as error:
         raise TargetError(f"before any check: {error}") from error
-    results = Results(options.seed)
+    results = Results(options.seed, options.max_throttled)
     results.transport = target.session.tally
     profile = PROFILES[options.profile]
     spent: str | None = None
@@ -123,14 +124,17 @@ def run(options: RunOptions, progress: Callable[[str], None] = lambda line: None
             if isinstance(stop, RequestBudgetSpent):
                 spent = str(stop)
             else:
-                results.failed(name, "-", "a rate limit lifts after the wait the server asks for",
-                               f"{stop}; the family stopped after {target.session.tally.sent} "
-                               "requests in all")
+                results.throttle_stops[name] = (f"{stop}; the family stopped after "
+                                                f"{target.session.tally.sent} requests in all")
         _judge_exercised(results, name, family, spent)
         found = len(results.findings) - before
         verdict = "ok" if not found else f"{found} violation{'s' if found != 1 else ''}"
         if name in results.not_exercised:
             verdict = "NOT EXERCISED"
+        elif name in results.not_applicable:
+            verdict = "not applicable"
+        elif name in results.throttle_stops:
+            verdict = "THROTTLED"
         progress(f"{name:<10} {verdict:<16} {time.perf_counter() - started:6.1f}s")
     return results
 
@@ -138,11 +142,13 @@ def run(options: RunOptions, progress: Callable[[str], None] = lambda line: None
 def _judge_exercised(results: Results, name: str, family: Family, spent: str | None) -> None:
     done = results.exercised[name]
     missing = [need for need in family.needs if not done[need]]
-    if not missing:
+    if not missing or name in results.not_applicable:
         return
     why = f"no {' and no '.join(missing)}"
     if done[REFUSED]:
         why += f"; {done[REFUSED]} requests were refused with 401/403"
     if spent is not None:
         why += f" ({spent})"
+    if name in results.throttle_stops:
+        why += f" (the server throttled: {results.throttle_stops[name]})"
     results.unexercised(name, why)

@@ -21,13 +21,15 @@ from conformance.findings import Exchange
 from conformance.options import RunOptions
 from conformance.transport import Transport
 
-__all__ = ["ACCESS_TOKEN_VARIABLE", "OTHER_TOKEN_VARIABLE", "SECRET_VARIABLE", "TOKEN_VARIABLE",
-           "Target", "TargetError", "json_or_none", "shell_quote"]
+__all__ = ["ACCESS_TOKEN_VARIABLE", "OTHER_SECRET_VARIABLE", "OTHER_TOKEN_VARIABLE",
+           "SECRET_VARIABLE", "TOKEN_VARIABLE", "Target", "TargetError", "json_or_none",
+           "shell_quote"]
 
 # The environment variable each credential travels in when a finding's cURL is pasted.
 TOKEN_VARIABLE = "CONFORMANCE_TOKEN"
 OTHER_TOKEN_VARIABLE = "CONFORMANCE_OTHER_TOKEN"
 SECRET_VARIABLE = "CONFORMANCE_CLIENT_SECRET"
+OTHER_SECRET_VARIABLE = "CONFORMANCE_OTHER_CLIENT_SECRET"
 ACCESS_TOKEN_VARIABLE = "CONFORMANCE_ACCESS_TOKEN"
 
 
@@ -57,7 +59,8 @@ class Target:
         """secret -> the environment variable a pasted cURL takes it from."""
         for secret, variable in ((options.token, TOKEN_VARIABLE),
                                  (options.other_token, OTHER_TOKEN_VARIABLE),
-                                 (options.client_secret, SECRET_VARIABLE)):
+                                 (options.client_secret, SECRET_VARIABLE),
+                                 (options.other_client_secret, OTHER_SECRET_VARIABLE)):
             if secret is not None and secret.get_secret_value():
                 self.secrets[secret.get_secret_value()] = variable
         self._templates: list[tuple[str, re.Pattern[str], dict[str, Any]]] = []
@@ -89,6 +92,17 @@ class Target:
         path = path[len(prefix):]
         return next((operation for verb, pattern, operation in self._templates
                      if verb == method.upper() and pattern.fullmatch(path)), None)
+
+    def response_schema(self, operation_id: str, status: int) -> dict[str, Any] | None:
+        """The JSON schema the contract documents for an operation's answer with `status`."""
+        responses = self.operations()[operation_id][2].get("responses", {})
+        spec = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or \
+            responses.get("default") or {}
+        content = spec.get("content", {})
+        media: dict[str, Any] = content.get("application/json") or next(
+            (value for name, value in content.items() if name.endswith("json")), {})
+        schema = media.get("schema")
+        return schema if isinstance(schema, dict) else None
 
     def documents(self, method: str, url: str, status: int) -> bool:
         """Whether the contract documents `status` for the operation at `url`."""
@@ -123,38 +137,51 @@ class Target:
 
     def token_for(self, scheme: dict[str, Any], tenant: str = "main") -> str | None:
         """The bearer credential for a scheme: an issued token (OAuth2) or the one given."""
-        if scheme["type"] == "oauth2":
-            return self.issue_token(tenant)
         secret = self.options.token if tenant == "main" else self.options.other_token
+        if scheme["type"] == "oauth2":  # a token issued for the client given, else the one given
+            return self.issue_token(tenant) or (secret.get_secret_value() if secret else None)
         return secret.get_secret_value() if secret else None
+
+    def client(self, tenant: str = "main") -> tuple[str, str] | None:
+        """The OAuth2 client (id, secret) the run was given for `tenant`, if any."""
+        options = self.options
+        client_id, secret = (options.client_id, options.client_secret) if tenant == "main" \
+            else (options.other_client_id, options.other_client_secret)
+        if not client_id or secret is None or not secret.get_secret_value():
+            return None
+        return client_id, secret.get_secret_value()
 
     def issue_token(self, tenant: str = "main", fresh: bool = False) -> str | None:
         """A token from the OAuth2 token endpoint, cached until `fresh` asks for a new one."""
-        if tenant != "main":
-            return None
         if not fresh and tenant in self._tokens:
             return self._tokens[tenant]
-        token_endpoint = self.token_operation()
-        if token_endpoint is None or not self.options.client_id or not self.options.client_secret:
+        token_endpoint, client = self.token_operation(), self.client(tenant)
+        if token_endpoint is None or client is None:
             return None
         response = self.request("POST", token_endpoint[0], json={
-            "client_id": self.options.client_id,
-            "client_secret": self.options.client_secret.get_secret_value()})
+            "client_id": client[0], "client_secret": client[1]})
         token = json_or_none(response)
         token = token.get("access_token") if isinstance(token, dict) else None
         if response.status_code != 200 or not isinstance(token, str) or not token:
+            flags = "--client-id {!r}, --client-secret/${}" if tenant == "main" else \
+                "--other-client-id {!r}, --other-client-secret/${}"
+            variable = SECRET_VARIABLE if tenant == "main" else OTHER_SECRET_VARIABLE
             raise TargetError(
-                f"the token endpoint refused the given client credentials (--client-id "
-                f"{self.options.client_id!r}, --client-secret/${SECRET_VARIABLE}): POST "
-                f"{token_endpoint[0]} answered {response.status_code} "
-                f"{self.mask(response.text[:300])}")
-        self.secrets[token] = ACCESS_TOKEN_VARIABLE
+                f"the token endpoint refused the given client credentials "
+                f"({flags.format(client[0], variable)}): POST {token_endpoint[0]} answered "
+                f"{response.status_code} {self.mask(response.text[:300])}")
+        self.secrets[token] = ACCESS_TOKEN_VARIABLE if tenant == "main" else \
+            f"{ACCESS_TOKEN_VARIABLE}_OTHER"
         self._tokens[tenant] = token
         return token
 
     def can_authenticate(self) -> bool:
         """Whether the run was given any credentials."""
-        return bool(self.options.token or (self.options.client_id and self.options.client_secret))
+        return bool(self.options.token or self.client())
+
+    def has_other_tenant(self) -> bool:
+        """Whether the run was given a second tenant's credentials, to check isolation."""
+        return self.options.other_token is not None or self.client("other") is not None
 
     # -- transport ---------------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """Every request the suite sends, with a real server's manners: paced to `--rate-limit`, counted
 against `--max-requests`, and retried when the server asks for time (`429`/`503` with
-`Retry-After`, or one the contract documents), so that a rate limit is waited out, never reported.
+`Retry-After`, or one the contract documents), so that a rate limit is waited out. A request
+still refused after every retry is the server throttling, an outcome of its own: the checks do not
+judge its answer (`throttled`), and `--max-throttled` decides whether it fails the run.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import email.utils
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +47,7 @@ class Tally:
     retried: int = 0
     waited: float = 0.0
     exhausted: int = 0
+    """Requests still refused with 429/503 after every retry (or asked to wait too long)."""
 
 
 def parse_rate(text: str) -> float:
@@ -70,6 +74,12 @@ class Transport(requests.Session):
         """Why the transport refuses to send more, whatever wrapped the exception it raised."""
         self._last = 0.0
         self._lock = threading.Lock()
+        self._throttled: weakref.WeakSet[requests.PreparedRequest] = weakref.WeakSet()
+
+    def throttled(self, response: Any) -> bool:
+        """Whether `response` (of `requests` or schemathesis) is the answer to a request the
+        server kept refusing after every retry: no check may judge it."""
+        return response.request in self._throttled
 
     def calm(self) -> None:
         """Forget a storm: the next family may try again."""
@@ -97,6 +107,7 @@ class Transport(requests.Session):
             self.tally.waited += wait
             response = self._send_once(request, **kwargs)
         self.tally.exhausted += 1
+        self._throttled.add(request)
         self._storm += 1
         return response
 

@@ -9,8 +9,14 @@ from schemathesis import APIOperation, Case
 from schemathesis.core.jsonschema.types import JsonValue
 
 import contracts
-from conformance.checks.common import fixed_parameters, judge, load_schema, operations_by_id, send
-from conformance.checks.generated import draw
+from conformance.checks.common import (
+    draw,
+    fixed_parameters,
+    judge,
+    load_schema,
+    operations_by_id,
+    send,
+)
 from conformance.findings import Results
 from conformance.profiles import Profile
 from conformance.target import Target

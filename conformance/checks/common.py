@@ -11,7 +11,8 @@ import hypothesis
 import jsonschema_rs
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, get_state_machine_test
 from schemathesis import APIOperation, BaseSchema, Case, CheckFunction, Response
 from schemathesis.checks import (
@@ -28,10 +29,11 @@ from schemathesis.transport.serialization import Binary
 
 import contracts
 from conformance.findings import Results
-from conformance.target import Target, TargetError
+from conformance.target import Target, TargetError, json_or_none
+from contracts.body_rules import subset_problems
 
 __all__ = ["HTTP_LAYER_REFUSALS", "REFUSED", "REJECTION_STATUSES", "RESPONSE_CHECKS", "SUCCESSES",
-           "body_of", "breaks_contract", "fixed_parameters", "judge", "load_schema",
+           "body_of", "breaks_contract", "draw", "fixed_parameters", "judge", "load_schema",
            "operations_by_id", "run_machine", "send"]
 
 RESPONSE_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -97,7 +99,11 @@ def send(target: Target, case: Case, headers: dict[str, str]) -> Response | None
 def judge(target: Target, results: Results, check: str, case: Case,
           response: Response | requests.Response, headers: dict[str, str],
           checks: list[CheckFunction] | None = None) -> bool:
-    """Record whether one response keeps the contract; False if it broke it."""
+    """Record whether one response keeps the contract; False if it broke it, or if it is the
+    server throttling (429/503 after every retry), which no check judges."""
+    if target.session.throttled(response):
+        results.throttle(check, case.operation.label)
+        return False
     if response.status_code in (401, 403) and headers:
         results.did(check, REFUSED)
     try:
@@ -109,6 +115,13 @@ def judge(target: Target, results: Results, check: str, case: Case,
             results.failed(check, case.operation.label, f"{names[0]}: {failure.title}",
                            target.mask(failure.message or failure.title),
                            target.exchange(response))
+        return False
+    schema = target.response_schema(case.operation.definition.raw["operationId"],
+                                    response.status_code)
+    contained = subset_problems(schema, json_or_none(response)) if schema else []
+    if contained:
+        results.failed(check, case.operation.label, "documented containment between fields "
+                       "holds (x-subsets)", contained[0], target.exchange(response))
         return False
     results.passed(check, case.operation.label)
     if 200 <= response.status_code < 300:
@@ -209,3 +222,19 @@ def _as_sent(value: Any, schema: dict[str, Any]) -> Any:
     except ValueError:
         return value
     return text if kind == "string" else value
+
+
+def draw(strategy: st.SearchStrategy[Case], seed: int) -> Case:
+    """One case from a strategy, the same for the same seed (a finding must replay)."""
+    drawn: list[Case] = []
+
+    @hypothesis.seed(seed)
+    @settings(max_examples=1, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def pick(data: st.DataObject) -> None:
+        """Draw once, inside hypothesis, so that its seed applies."""
+        drawn.append(data.draw(strategy))
+
+    pick()
+    return drawn[0]

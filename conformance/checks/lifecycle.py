@@ -4,7 +4,8 @@ Runs are created with generated valid input and polled, several at once and inte
 terminal. Every observation is held to the contract: the status is a declared state, every change
 is an allowed transition, a terminal state never changes, the fields declared for the state are
 there and the forbidden ones are not, the id and the echoed input stay those of the create call,
-and an unknown id gets the documented error.
+a list the contract says only grows (`x-accumulating`) loses and rewrites nothing from one poll to
+the next, and an unknown id gets the documented error.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from conformance.findings import Results
 from conformance.profiles import Profile
 from conformance.target import Target, json_or_none
 from contracts import invariants, pointers
+from contracts.body_rules import accumulation_problems
 from contracts.extensions import Lifecycle
 
 __all__ = ["Tracked", "json_copy", "run_lifecycles"]
@@ -54,6 +56,8 @@ class Tracked:
     seen: list[str] = field(default_factory=list)
     interval: float = BACKOFF_START
     finished: bool = False
+    body: Any = None
+    """The last body a poll answered, for the lists that only grow."""
 
 
 def run_lifecycles(target: Target, results: Results, profile: Profile) -> None:
@@ -76,6 +80,7 @@ def _machine(target: Target, results: Results, lifecycle: Lifecycle,
         else st.just(None)
     creates = create_op.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE)
     sync_ops = [operations[op] for op in lifecycle.synchronous]
+    poll_schema = target.response_schema(lifecycle.poll, 200) or {}
 
     class LifecycleMachine(RuleBasedStateMachine):
         """Runs created and polled in any interleaving, each observation held to the rules."""
@@ -157,7 +162,7 @@ def _machine(target: Target, results: Results, lifecycle: Lifecycle,
             case = poll_op.Case(path_parameters=_path_params(poll_op, unknown))
             judge(target, results, CHECK, case, response, {})
 
-        @precondition(lambda self: self.runs and target.options.other_token is not None)
+        @precondition(lambda self: self.runs and target.has_other_tenant())
         @rule(index=st.integers(min_value=0))
         def poll_as_another_tenant(self, index: int) -> None:
             """Another tenant must not read this run."""
@@ -214,6 +219,12 @@ def _machine(target: Target, results: Results, lifecycle: Lifecycle,
                                target.exchange(response))
             _observe(target, results, lifecycle, poll_op.label, run.seen[-1], status, body,
                      run.request, response)
+            lost = accumulation_problems(poll_schema, run.body, body) if run.body else []
+            if lost:
+                results.failed(CHECK, poll_op.label, "a list documented to grow loses or rewrites "
+                               "nothing between polls (x-accumulating)", lost[0],
+                               target.exchange(response))
+            run.body = body
             run.seen.append(status)
             if status in lifecycle.terminal and not run.finished:
                 run.finished = True

@@ -10,8 +10,7 @@ import schemathesis
 from schemathesis import APIOperation
 
 import contracts
-from conformance.checks.common import fixed_parameters, send
-from conformance.checks.generated import draw
+from conformance.checks.common import draw, fixed_parameters, send
 from conformance.target import Target, json_or_none
 from contracts import pointers
 

@@ -16,13 +16,13 @@ import schemathesis
 import contracts
 from conformance.checks.common import (
     body_of,
+    draw,
     fixed_parameters,
     judge,
     load_schema,
     operations_by_id,
     send,
 )
-from conformance.checks.generated import draw
 from conformance.checks.parents import parent_ids
 from conformance.findings import Results
 from conformance.profiles import Profile

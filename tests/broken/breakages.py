@@ -92,6 +92,20 @@ class Call:
 
 
 Handler = Callable[[Call], Reply]
+Edit = Callable[[Any, Call], Any]
+
+
+def edit_json(method: str, pattern: str, edit: Edit, statuses: range = range(200, 300)
+              ) -> Handler:
+    """Rewrite the JSON body of the mock's matching replies; `edit` may change it in place."""
+    def handle(call: Call) -> Reply:
+        reply = call.forward()
+        body = reply.json
+        if call.matches(method, pattern) and reply.status in statuses and body is not None:
+            changed = edit(body, call)
+            reply.set_json(body if changed is None else changed)
+        return reply
+    return handle
 
 
 @dataclass(frozen=True)

@@ -5,45 +5,34 @@ it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from werkzeug.datastructures import Headers
 
-from tests.broken.breakages import Breakage, Call, Handler, Reply
+from tests.broken.accounts import CREDENTIALS
+from tests.broken.breakages import Breakage, Call, Reply, edit_json
 from tests.broken.hypermedia import HYPERMEDIA
 from tests.broken.lenient import LENIENT
 from tests.broken.listings import LISTINGS
 from tests.broken.manners import MANNERS
-
-Edit = Callable[[Any, Call], Any]
+from tests.broken.records import RECORDS
 
 FURTHER_TOKEN = "/api/v1/oauth2/access_token"
 FURTHER_CREATE = r"/api/v1/workflow-builder/workflows/[^/]+/executions"
 FURTHER_POLL = r"/api/v1/workflow-builder/workflows/([^/]+)/executions/([^/]+)"
-FURTHER_CLIENTS = {"YOUR_CLIENT_ID": "YOUR_CLIENT_SECRET", "OTHER_CLIENT_ID": "OTHER_CLIENT_SECRET"}
+FURTHER_CLIENTS = {CREDENTIALS["further"]["client_id"]: CREDENTIALS["further"]["client_secret"],
+                   CREDENTIALS["further"]["other_client_id"]:
+                   CREDENTIALS["further"]["other_client_secret"]}
 PHINITE_RUN = r"/api/v1/ai/trigger/(start/)?[^/]+/[^/]+/[^/]+"
 PHINITE_POLL = r"/api/v1/ai/trigger/status/[^/]+/[^/]+"
-PHINITE_KEYS = ("workspace_api_key", "other_workspace_api_key")
+PHINITE_KEYS = (CREDENTIALS["phinite"]["token"], CREDENTIALS["phinite"]["other_token"])
 FLOWFLOW_POLL = r"/api/v1/workflow/progress/[^/]+"
 FUTURITY_LIST = r"/(chats|vault/files|workflows|dashboards)"
 FUTURITY_ITEM = r"/(chats|vault/files|workflows|dashboards)/[^/]+"
 FUTURITY_DELETABLE = r"/(chats|vault/files|workflows)/[^/]+"
 FUTURITY_POLL = r"/workflows/[^/]+/executions/[^/]+"
-FUTURITY_TENANTS = {"YOUR_TOKEN": "OTHER_TOKEN", "OTHER_TOKEN": "YOUR_TOKEN"}
-
-
-def edit_json(method: str, pattern: str, edit: Edit, statuses: range = range(200, 300)
-              ) -> Handler:
-    """Rewrite the JSON body of the mock's matching replies; `edit` may change it in place."""
-    def handle(call: Call) -> Reply:
-        reply = call.forward()
-        body = reply.json
-        if call.matches(method, pattern) and reply.status in statuses and body is not None:
-            changed = edit(body, call)
-            reply.set_json(body if changed is None else changed)
-        return reply
-    return handle
+FUTURITY_TENANTS = {CREDENTIALS["futurity"]["token"]: CREDENTIALS["futurity"]["other_token"],
+                    CREDENTIALS["futurity"]["other_token"]: CREDENTIALS["futurity"]["token"]}
 
 
 def run_of(body: Any) -> dict[str, Any]:
@@ -343,4 +332,5 @@ CATALOGUE = [
     *LISTINGS,
     *LENIENT,
     *HYPERMEDIA,
+    *RECORDS,
 ]

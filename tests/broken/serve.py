@@ -1,5 +1,8 @@
 """Serve the mock, or a broken implementation, on a free loopback port, and say how the
-conformance suite reaches each vendor on it."""
+conformance suite reaches each vendor on it.
+
+The mock is given this session's accounts (`tests/broken/accounts.py`), never the docs'
+placeholders."""
 
 from __future__ import annotations
 
@@ -13,16 +16,12 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 import contracts
 from conformance.options import RunOptions
 from mockserver import Mock, MockConfig, create_app
+from tests.broken.accounts import CREDENTIALS, accounts
 from tests.broken.breakages import Breakage, Broken
 
 BASE_PATHS = {"further": "/further", "phinite": "/phinite", "flowflow": "/flowflow",
               "futurity": "/futurity/v1"}
-CREDENTIALS: dict[str, dict[str, str]] = {
-    "further": {"client_id": "YOUR_CLIENT_ID", "client_secret": "YOUR_CLIENT_SECRET"},
-    "phinite": {"token": "workspace_api_key", "other_token": "other_workspace_api_key"},
-    "flowflow": {"token": "REPLACE_API_TOKEN", "other_token": "OTHER_API_TOKEN"},
-    "futurity": {"token": "YOUR_TOKEN", "other_token": "OTHER_TOKEN"},
-}
+
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -35,9 +34,10 @@ class QuietHandler(WSGIRequestHandler):
 @contextmanager
 def serve(breakage: Breakage | None = None, config: MockConfig | None = None
           ) -> Iterator[str]:
-    """A fresh in-memory mock (of `config`'s contracts; all by default), wrapped by `breakage`
-    if given; yields its root URL."""
-    with _serving(Mock(config or MockConfig(store="memory")), breakage) as root:
+    """A fresh in-memory mock (of `config`'s contracts; all four vendors with this session's
+    accounts by default), wrapped by `breakage` if given; yields its root URL."""
+    with _serving(Mock(config or MockConfig(store="memory", credentials=accounts())),
+                  breakage) as root:
         yield root
 
 
@@ -67,7 +67,7 @@ def _serving(mock: Mock, breakage: Breakage | None) -> Iterator[str]:
 
 
 def options(vendor: str, root: str, **overrides: Any) -> RunOptions:
-    """How the suite checks `vendor` on the mock at `root`, with the demo credentials."""
+    """How the suite checks `vendor` on the mock at `root`, with this session's accounts."""
     return RunOptions(contract=vendor, base_url=root + BASE_PATHS[vendor], fast_forward=True,
                       **CREDENTIALS[vendor], **overrides)
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from schemathesis import GenerationMode
 
-from conformance.checks.common import load_schema, operations_by_id
+from conformance.checks.common import draw, load_schema, operations_by_id
 from conformance.checks.defects import defects, valid_base
-from conformance.checks.generated import draw
 from conformance.options import RunOptions
 from conformance.runner import run
 from conformance.target import Target

@@ -1,6 +1,7 @@
 """Real-server manners: a rate limit that asks for a wait is waited out, never reported; the
-request rate and the number of requests can be capped; a server that keeps refusing after the
-waits it asked for stops the family with a finding instead of hanging or passing."""
+request rate and the number of requests can be capped; a request the server keeps refusing after
+the waits it asked for is the server throttling, reported on its own line and judged by no check,
+and `--max-throttled` (or a family stopped by it) decides whether that fails the run."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import pytest
 import requests
 from click.testing import CliRunner
 
+from conformance import report
 from conformance.cli import main
 from conformance.runner import run
-from conformance.transport import BACKOFF, Transport, parse_rate, retry_after_seconds
+from conformance.transport import BACKOFF, RETRIES, Transport, parse_rate, retry_after_seconds
 from tests.broken.breakages import Breakage
-from tests.broken.manners import rate_limited
-from tests.broken.serve import options, serve
+from tests.broken.manners import rate_limited, throttled_run
+from tests.broken.serve import CREDENTIALS, options, serve
 
 
 @pytest.mark.parametrize(("vendor", "retry_after", "checks"), [
@@ -89,3 +91,60 @@ def test_only_a_wait_the_server_asks_for_or_documents_is_retried(status, retry_a
     transport = Transport(documented=lambda method, url, code: documented)
     request = requests.Request("GET", "http://127.0.0.1:9/x").prepare()
     assert transport.asked_wait(request, answer(status, retry_after), 0) == wait
+
+
+FURTHER_POLL = "/api/v1/workflow-builder/workflows/"
+
+
+def test_a_request_throttled_for_good_is_throttling_not_a_violation():
+    """One poll of a run stays 429 through every retry: no check reports it, the throttling
+    is its own line, and by default the run still conforms (nothing was left unexercised)."""
+    server = Breakage("throttled-run", "further", "none", "one run's polls always throttled",
+                      throttled_run("further", FURTHER_POLL, RETRIES + 1))
+    with serve(server) as root:
+        results = run(options("further", root, profile="quick", checks=["lifecycle"]))
+    with serve(server) as root:  # a fresh server: it throttles the first run it sees
+        strict = run(options("further", root, profile="quick", checks=["lifecycle"],
+                             max_throttled=0))
+    assert not results.findings, [f.rule for f in results.findings]
+    assert results.ok and results.throttled and not results.throttle_stops
+    throttled = sum(results.throttled.values())
+    assert results.transport.exhausted == throttled
+    assert report.verdict(results) == f"CONFORMS ({throttled} requests throttled, not judged)"
+    assert any(line.startswith("THROTTLED: ") for line in report.throttling(results))
+    assert not strict.findings and not strict.ok and strict.too_throttled
+    assert report.verdict(strict).startswith("THROTTLED: ")
+
+
+def test_a_limit_that_never_lifts_stops_the_family_as_throttling():
+    storm = Breakage("further-429-storm", "further", "none",
+                     "after 40 requests every request is answered 429, whatever wait it asked for",
+                     rate_limited("further", every=1, after=40, retry_after="0"))
+    with serve(storm) as root:
+        results = run(options("further", root, profile="standard", checks=["lifecycle"]))
+    with serve(storm) as root:
+        tolerant = run(options("further", root, profile="standard", checks=["lifecycle"],
+                               max_throttled=1000))
+    assert not results.findings, [f.rule for f in results.findings]
+    assert "lifecycle" in results.throttle_stops and not results.ok
+    assert "THROTTLED" in report.verdict(results) and "stopped lifecycle" in report.verdict(results)
+    assert not tolerant.findings and "lifecycle" in tolerant.throttle_stops
+    assert not tolerant.too_throttled
+
+
+def test_the_cli_reports_throttling_on_its_own_line_and_max_throttled_fails_it():
+    server = Breakage("throttled-run", "further", "none", "one run's polls always throttled",
+                      throttled_run("further", FURTHER_POLL, RETRIES + 1))
+    with serve(server) as root:
+        base = ["run", "further", "--base-url", f"{root}/further", "--fast-forward",
+                "--client-id", CREDENTIALS["further"]["client_id"],
+                "--client-secret", CREDENTIALS["further"]["client_secret"],
+                "--profile", "quick", "--checks", "lifecycle"]
+        lenient = CliRunner().invoke(main, base)
+    with serve(server) as root:
+        base[3] = f"{root}/further"
+        strict = CliRunner().invoke(main, [*base, "--max-throttled", "0"])
+    assert lenient.exit_code == 0, lenient.output
+    assert "THROTTLED: " in lenient.output and "VIOLATION" not in lenient.output
+    assert strict.exit_code == 1 and strict.output.rstrip().splitlines()[-1].startswith(
+        "THROTTLED: ")

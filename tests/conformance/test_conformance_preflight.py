@@ -26,10 +26,12 @@ def conformance(root: str, vendor: str, *args: str, path: str | None = None):
     return CliRunner().invoke(main, ["run", vendor, "--base-url", base, "--fast-forward",
                                      "--profile", "quick", *args], env={
         "CONFORMANCE_TOKEN": None, "CONFORMANCE_CLIENT_ID": None,
-        "CONFORMANCE_CLIENT_SECRET": None, "CONFORMANCE_OTHER_TOKEN": None})
+        "CONFORMANCE_CLIENT_SECRET": None, "CONFORMANCE_OTHER_TOKEN": None,
+        "CONFORMANCE_OTHER_CLIENT_ID": None, "CONFORMANCE_OTHER_CLIENT_SECRET": None})
 
 
-def demo(vendor: str) -> list[str]:
+def own(vendor: str) -> list[str]:
+    """The flags of this session's accounts for `vendor`."""
     return [arg for name, value in CREDENTIALS[vendor].items()
             for arg in (f"--{name.replace('_', '-')}", value)]
 
@@ -57,16 +59,27 @@ def test_missing_credentials_exit_2(root, vendor):
 
 @pytest.mark.parametrize("vendor", ["flowflow", "futurity", "phinite"])
 def test_a_refused_second_tenant_exits_2(root, vendor):
-    own = [arg for arg in demo(vendor) if arg not in (CREDENTIALS[vendor]["other_token"],
+    given = [arg for arg in own(vendor) if arg not in (CREDENTIALS[vendor]["other_token"],
                                                       "--other-token")]
-    result = conformance(root, vendor, *own, "--other-token", "not-a-tenant")
+    result = conformance(root, vendor, *given, "--other-token", "not-a-tenant")
     assert result.exit_code == 2, result.output
-    assert "second tenant's token" in result.output and "not-a-tenant" not in result.output
+    assert "second tenant's credentials (--other-token" in result.output
+    assert "not-a-tenant" not in result.output
+
+
+def test_a_refused_second_oauth_client_exits_2(root):
+    given = ["--client-id", CREDENTIALS["further"]["client_id"],
+             "--client-secret", CREDENTIALS["further"]["client_secret"]]
+    result = conformance(root, "further", *given, "--other-client-id", "nobody",
+                         "--other-client-secret", "not-a-secret")
+    assert result.exit_code == 2, result.output
+    assert "--other-client-id 'nobody'" in result.output and "401" in result.output
+    assert "not-a-secret" not in result.output
 
 
 @pytest.mark.parametrize("vendor", list(BASE_PATHS))
 def test_a_base_url_where_the_contract_does_not_answer_exits_2(root, vendor):
-    result = conformance(root, vendor, *demo(vendor), path="/elsewhere")
+    result = conformance(root, vendor, *own(vendor), path="/elsewhere")
     assert result.exit_code == 2, result.output
     assert "answers as the" in result.output or "refused" in result.output, result.output
 
@@ -74,6 +87,6 @@ def test_a_base_url_where_the_contract_does_not_answer_exits_2(root, vendor):
 @pytest.mark.parametrize("breakage", [b for b in CATALOGUE if b.family == "preflight"], ids=str)
 def test_an_implementation_that_refuses_good_credentials_exits_2(breakage):
     with serve(breakage) as url:
-        result = conformance(url, breakage.vendor, *demo(breakage.vendor))
+        result = conformance(url, breakage.vendor, *own(breakage.vendor))
     assert result.exit_code == 2, f"{breakage.name} went unnoticed: {result.output}"
     assert "refused" in result.output
