@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -93,14 +94,17 @@ def free_port() -> int:
 
 
 class Served:
-    """`mockserver serve` in a subprocess (gunicorn), ready once its health check answers."""
+    """`mockserver serve` in a subprocess (gunicorn), ready once its health check answers. Its
+    output goes to a file, not a pipe: a pipe nobody reads fills after some 64 KB of access log,
+    and the server then blocks on its next log line."""
 
     def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed by __exit__)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port), *args],
-            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=cwd, stdout=self.output, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             start_new_session=True,  # its own process group, so `kill` reaches the workers too
         )
@@ -119,14 +123,19 @@ class Served:
         """Signal the server (gunicorn's master passes SIGTERM on to its workers); its output."""
         if self.process.poll() is None:
             self.process.send_signal(sig)
-        output, _ = self.process.communicate(timeout=timeout)
-        return output
+        self.process.wait(timeout=timeout)
+        return self.printed()
 
     def kill(self) -> str:
         """SIGKILL the master and every worker at once, as a crash or an OOM kill would."""
         os.killpg(self.process.pid, signal.SIGKILL)
-        output, _ = self.process.communicate(timeout=30)
-        return output
+        self.process.wait(timeout=30)
+        return self.printed()
+
+    def printed(self) -> str:
+        """Everything the server has printed so far."""
+        self.output.seek(0)
+        return self.output.read()
 
     def __enter__(self) -> Served:
         return self
@@ -135,6 +144,7 @@ class Served:
         """Whatever a test did, leave no server behind."""
         if self.process.poll() is None:
             self.kill()
+        self.output.close()
 
 
 def further_token(base: str) -> dict[str, str]:

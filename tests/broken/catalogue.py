@@ -9,6 +9,8 @@ from typing import Any
 
 from werkzeug.datastructures import Headers
 
+import contracts
+from contracts.extensions import DemoCredentials
 from tests.broken.accounts import CREDENTIALS
 from tests.broken.breakages import Breakage, Call, Reply, edit_json
 from tests.broken.hypermedia import HYPERMEDIA
@@ -17,22 +19,33 @@ from tests.broken.listings import LISTINGS
 from tests.broken.manners import MANNERS
 from tests.broken.records import RECORDS
 
+
+def _demo(vendor: str) -> DemoCredentials:
+    return contracts.extensions(vendor).demo_credentials or DemoCredentials()
+
+
 FURTHER_TOKEN = "/api/v1/oauth2/access_token"
 FURTHER_CREATE = r"/api/v1/workflow-builder/workflows/[^/]+/executions"
 FURTHER_POLL = r"/api/v1/workflow-builder/workflows/([^/]+)/executions/([^/]+)"
+# A breakage knows both this session's accounts and the docs' placeholders (the proxy's sessions
+# are written with the latter), and in each the first tenant's then the second's.
 FURTHER_CLIENTS = {CREDENTIALS["further"]["client_id"]: CREDENTIALS["further"]["client_secret"],
                    CREDENTIALS["further"]["other_client_id"]:
-                   CREDENTIALS["further"]["other_client_secret"]}
+                   CREDENTIALS["further"]["other_client_secret"],
+                   **_demo("further").clients}
 PHINITE_RUN = r"/api/v1/ai/trigger/(start/)?[^/]+/[^/]+/[^/]+"
 PHINITE_POLL = r"/api/v1/ai/trigger/status/[^/]+/[^/]+"
-PHINITE_KEYS = (CREDENTIALS["phinite"]["token"], CREDENTIALS["phinite"]["other_token"])
+PHINITE_KEYS = (CREDENTIALS["phinite"]["token"], CREDENTIALS["phinite"]["other_token"],
+                *_demo("phinite").keys)
 FLOWFLOW_POLL = r"/api/v1/workflow/progress/[^/]+"
 FUTURITY_LIST = r"/(chats|vault/files|workflows|dashboards)"
 FUTURITY_ITEM = r"/(chats|vault/files|workflows|dashboards)/[^/]+"
 FUTURITY_DELETABLE = r"/(chats|vault/files|workflows)/[^/]+"
 FUTURITY_POLL = r"/workflows/[^/]+/executions/[^/]+"
 FUTURITY_TENANTS = {CREDENTIALS["futurity"]["token"]: CREDENTIALS["futurity"]["other_token"],
-                    CREDENTIALS["futurity"]["other_token"]: CREDENTIALS["futurity"]["token"]}
+                    CREDENTIALS["futurity"]["other_token"]: CREDENTIALS["futurity"]["token"],
+                    _demo("futurity").keys[0]: _demo("futurity").keys[1],
+                    _demo("futurity").keys[1]: _demo("futurity").keys[0]}
 
 
 def run_of(body: Any) -> dict[str, Any]:
@@ -142,9 +155,14 @@ def _detail_as_text(body: Any, call: Call) -> Any:
 
 
 def _auth_ignored(call: Call) -> Reply:
-    if call.bearer not in PHINITE_KEYS:
-        call.headers["Authorization"] = f"Bearer {PHINITE_KEYS[0]}"
-    return call.forward()
+    if call.bearer in PHINITE_KEYS:
+        return call.forward()
+    for key in PHINITE_KEYS:  # the first the server knows
+        call.headers["Authorization"] = f"Bearer {key}"
+        reply = call.forward()
+        if reply.status != 401:
+            break
+    return reply
 
 
 def _never_finishes(body: Any, call: Call) -> None:

@@ -42,6 +42,14 @@ def serve(breakage: Breakage | None = None, config: MockConfig | None = None
 
 
 @contextmanager
+def serve_demo(breakage: Breakage | None = None) -> Iterator[str]:
+    """As `serve`, but the vendors accept only the docs' placeholder credentials: for traffic
+    written by hand with them (the proxy's sessions)."""
+    with serve(breakage, MockConfig(store="memory")) as root:
+        yield root
+
+
+@contextmanager
 def serve_any(contract: str, breakage: Breakage | None = None) -> Iterator[str]:
     """A contract no vendor module knows, served by a fresh mock (wrapped by `breakage` if
     given); yields the URL its documented paths are below."""

@@ -17,6 +17,7 @@ from conformance.runner import run
 from contracts.signatures import sign
 from mockserver import LiveServer, Mock, MockConfig
 from mockserver.engine.deliveries import WebhookFault
+from tests.broken.accounts import accounts
 from tests.broken.serve import options
 from tests.helpers import TESTS
 
@@ -24,7 +25,7 @@ FAST = {"interval_seconds": 0.05, "backoff_seconds": 0.1}
 
 
 def check(prepare: Callable[[Mock], None] = lambda mock: None):
-    mock = Mock(MockConfig(contracts=["further"], webhooks=FAST))
+    mock = Mock(MockConfig(contracts=["further"], webhooks=FAST, credentials=accounts()))
     prepare(mock)
     with LiveServer(mock) as server:
         return run(options("further", server.url, profile="quick", checks=["webhooks"],

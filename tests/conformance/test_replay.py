@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from conformance.cli import main
 from mockserver import LiveServer, Mock, MockConfig
-from tests.broken.serve import BASE_PATHS, serve
+from tests.broken.serve import BASE_PATHS, serve_demo
 from tests.mockserver.proxy.support import flowflow_session, further_session, proxy
 from tests.mockserver.proxy.test_proxy import VENDOR_CASES, drive
 
@@ -41,7 +41,7 @@ def test_a_clean_recording_conforms(tmp_path):
 @pytest.mark.parametrize(("breakage", "vendor", "rule"), VENDOR_CASES,
                          ids=[case[0].name for case in VENDOR_CASES])
 def test_every_rule_the_proxy_caught_live_is_caught_offline(breakage, vendor, rule, tmp_path):
-    with serve(breakage) as root, \
+    with serve_demo(breakage) as root, \
             proxy({vendor: root + BASE_PATHS[vendor]}, record=tmp_path) as (base, app):
         drive(vendor, base)
     assert any(e.side == "vendor" for e in app.mock.journal())

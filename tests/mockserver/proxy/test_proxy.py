@@ -20,9 +20,10 @@ from conformance.runner import run
 from mockserver import LiveServer, Mock, MockConfig
 from mockserver.engine.verdicts import judge_response
 from mockserver.proxy import ProxyApp, ProxyConfig, Route
+from tests.broken.accounts import accounts
 from tests.broken.breakages import Breakage
 from tests.broken.catalogue import CATALOGUE, edit_json
-from tests.broken.serve import BASE_PATHS, options, serve
+from tests.broken.serve import BASE_PATHS, options, serve_demo
 from tests.mockserver.proxy.support import (
     FLOWFLOW_TOKEN,
     FLOWFLOW_WORKFLOW,
@@ -226,7 +227,7 @@ def test_clean_traffic_of_every_kind_breaks_no_rule(upstream):
 @pytest.mark.parametrize(("breakage", "vendor", "rule"), VENDOR_CASES,
                          ids=[case[0].name for case in VENDOR_CASES])
 def test_a_broken_vendor_is_blamed_for_the_rule_it_broke(breakage, vendor, rule):
-    with serve(breakage) as root, \
+    with serve_demo(breakage) as root, \
             proxy({vendor: root + BASE_PATHS[vendor]}) as (base, app):
         drive(vendor, base)
     broken = [e for e in app.mock.journal() if e.verdict == "violates"]
@@ -241,7 +242,7 @@ def test_a_broken_vendor_is_blamed_for_the_rule_it_broke(breakage, vendor, rule)
     ("phinite-500-on-malformed-body", r"answered 500 to a request that breaks the contract"),
 ])
 def test_a_vendor_that_accepts_or_crashes_on_a_bad_request_shares_the_blame(breakage, rule):
-    with serve(BROKEN[breakage]) as root, \
+    with serve_demo(BROKEN[breakage]) as root, \
             proxy({"phinite": root + BASE_PATHS["phinite"]}) as (base, app):
         url = f"{base}/phinite/api/v1/ai/trigger/ws-1/tr-1/DEV"
         requests.post(url, json={"message": "hi"}, timeout=10)  # no credentials
@@ -252,7 +253,7 @@ def test_a_vendor_that_accepts_or_crashes_on_a_bad_request_shares_the_blame(brea
 
 
 def test_a_broken_error_body_for_a_broken_request_is_blamed_on_both():
-    with serve(BROKEN["phinite-422-detail-string"]) as root, \
+    with serve_demo(BROKEN["phinite-422-detail-string"]) as root, \
             proxy({"phinite": root + BASE_PATHS["phinite"]}) as (base, app):
         requests.post(f"{base}/phinite/api/v1/ai/trigger/ws-1/tr-1/DEV", headers=PHINITE_KEY,
                       json=["not", "an", "object"], timeout=10)
@@ -311,9 +312,9 @@ def test_a_client_that_leaves_mid_answer_is_journaled(upstream):
     assert entry.status == 200 and entry.fault == "the client left after 0 bytes of the body"
 
 
-def test_a_conformance_run_through_the_proxy_finds_no_fault_of_the_mocks(upstream):
-    _, live = upstream
-    with proxy({"further": live.base_url("further")}) as (base, app):
+def test_a_conformance_run_through_the_proxy_finds_no_fault_of_the_mocks():
+    with LiveServer(Mock(MockConfig(credentials=accounts()))) as live, \
+            proxy({"further": live.base_url("further")}) as (base, app):
         results = run(options("further", base, profile="quick",
                               control_url=f"{live.url}/__mock__"))
     entries = app.mock.journal(limit=5000)

@@ -16,7 +16,7 @@ from contracts.recording import MASK, masked, read
 from mockserver import LiveServer, Mock, MockConfig
 from mockserver.proxy.recorder import HarWriter
 from tests.broken.breakages import Breakage, Call, Reply
-from tests.broken.serve import serve
+from tests.broken.serve import serve_demo
 from tests.helpers import InProcess, OverSocket
 from tests.mockserver.proxy.support import FURTHER, further_session, proxy
 
@@ -92,7 +92,7 @@ def _gzipped(call: Call) -> Reply:
 
 def test_a_compressed_answer_is_relayed_as_sent_and_recorded_decoded_and_masked(tmp_path):
     compressing = Breakage("gzip", "further", "-", "answers gzip-compressed", _gzipped)
-    with serve(compressing) as root, \
+    with serve_demo(compressing) as root, \
             proxy({"further": root + "/further"}, record=tmp_path) as (base, app):
         token = requests.post(f"{base}{FURTHER}/oauth2/access_token", timeout=10, json={
             "client_id": "YOUR_CLIENT_ID", "client_secret": "YOUR_CLIENT_SECRET"})
