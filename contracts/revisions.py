@@ -25,15 +25,17 @@ def read(name: str, *, resolve: bool = True) -> dict[str, Any]:
     """The contract `name` (shipped name or path), parsed; with `resolve`, local `$ref`s
     replaced by their targets."""
     try:
-        document = load(name, resolve=resolve)
+        path(name)
     except LookupError as error:
         raise RevisionError(str(error).strip("'\"")) from None
+    try:
+        document = load(name, resolve=resolve)
     except (OSError, UnicodeDecodeError) as error:
         raise RevisionError(f"{name}: not readable: {error}") from None
     except yaml.YAMLError as error:
         raise RevisionError(f"{name}: not valid YAML: {error}") from None
     except (ValueError, KeyError, TypeError) as error:
-        raise RevisionError(f"{name}: a $ref cannot be resolved: {error}") from None
+        raise RevisionError(f"{name}: a $ref cannot be resolved: {_reason(error)}") from None
     return _checked(document, name)
 
 
@@ -63,7 +65,7 @@ def at_ref(name: str, ref: str) -> dict[str, Any]:
     try:
         return resolve_refs(document)
     except (ValueError, KeyError, TypeError) as error:
-        raise RevisionError(f"{label}: a $ref cannot be resolved: {error}") from None
+        raise RevisionError(f"{label}: a $ref cannot be resolved: {_reason(error)}") from None
 
 
 def _in_repository(file: Path) -> str:
@@ -84,3 +86,8 @@ def _checked(document: Any, label: str) -> dict[str, Any]:
     if not isinstance(document.get("paths", {}), dict):
         raise RevisionError(f"{label}: `paths` is not a mapping")
     return document
+
+
+def _reason(error: Exception) -> str:
+    """Why a `$ref` failed: a missing key names the part of the pointer not found."""
+    return f"nothing at {error.args[0]!r}" if isinstance(error, KeyError) else str(error)
