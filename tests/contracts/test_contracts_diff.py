@@ -585,3 +585,15 @@ def test_a_file_outside_a_repository_is_a_usage_error(tmp_path: Path) -> None:
     result = invoke("diff", str(file), "--base", "HEAD")
     assert result.exit_code == 2
     assert "HEAD:further.yaml" in result.output
+
+
+def test_the_docs_table_lists_every_rule_with_its_class() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "when-the-vendor-changes.md").read_text(
+        encoding="utf-8")
+    rows = {}
+    for line in page.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 4 and cells[0].startswith("`") and cells[1] in (
+                "breaking-client", "breaking-implementation", "compatible"):
+            rows[cells[0].strip("`")] = cells[1]
+    assert rows == {rule: entry.kind for rule, entry in RULES.items()}
