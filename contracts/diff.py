@@ -98,21 +98,22 @@ def _parameters(before: dict[tuple[str, str], dict[str, Any]],
         target = next((other for other in added if other[1] == key[1]), None)
         if target is not None:
             found.append(change("parameter-location-changed", f"{place}.parameters",
-                                f"parameter {key[1]!r} moved from {key[0]} to {target[0]}"))
+                                f"parameter {before[key]['name']!r} moved from {key[0]} to "
+                                f"{target[0]}"))
             removed.remove(key)
             added.remove(target)
-    for where, name in removed:
+    for key in removed:
         found.append(change("parameter-removed", f"{place}.parameters",
-                            f"{where} parameter {name!r} removed"))
-    for where, name in added:
-        required = bool(after[(where, name)].get("required"))
+                            f"{key[0]} parameter {before[key]['name']!r} removed"))
+    for key in added:
+        required = bool(after[key].get("required"))
         found.append(change("required-parameter-added" if required else "parameter-added",
-                            f"{place}.parameters", f"{'required ' if required else ''}{where} "
-                            f"parameter {name!r} added"))
+                            f"{place}.parameters", f"{'required ' if required else ''}{key[0]} "
+                            f"parameter {after[key]['name']!r} added"))
     for key, parameter in before.items():
         if key not in after:
             continue
-        where, name = key
+        where, name = key[0], parameter["name"]
         was, now = bool(parameter.get("required")), bool(after[key].get("required"))
         if now and not was:
             found.append(change("parameter-became-required", f"{place}.parameters",
@@ -144,21 +145,22 @@ def _request_body(before: Any, after: Any, direction: Direction, place: str) -> 
         found.append(change("request-body-became-optional", place, "request body is no longer "
                             "required"))
     found += _content(_mapping(before.get("content")), _mapping(after.get("content")),
-                      direction, place)
+                      "request", direction, place)
     return found
 
 
-def _content(before: dict[str, Any], after: dict[str, Any], direction: Direction,
-             place: str) -> list[Change]:
+def _content(before: dict[str, Any], after: dict[str, Any], part: Direction,
+             direction: Direction, place: str) -> list[Change]:
+    """The media types of a request body or a response (`part`), their schemas compared as
+    sent by `direction`'s side."""
     found = []
-    side = "request" if place.endswith("requestBody") else "response"
     for media in before:
         if media not in after:
-            found.append(change(f"{side}-media-type-removed", place,
+            found.append(change(f"{part}-media-type-removed", place,
                                 f"media type {media!r} removed"))
     for media in after:
         if media not in before:
-            found.append(change(f"{side}-media-type-added", place, f"media type {media!r} added"))
+            found.append(change(f"{part}-media-type-added", place, f"media type {media!r} added"))
     for media, old_media in before.items():
         if media in after:
             where = place if media == _JSON else f"{place}.{media}"
@@ -185,7 +187,7 @@ def _responses(before: dict[str, Any], after: dict[str, Any], place: str) -> lis
         if status in after:
             found += _content(_mapping(_mapping(response).get("content")),
                               _mapping(_mapping(after[status]).get("content")), "response",
-                              f"{place}.responses.{status}")
+                              "response", f"{place}.responses.{status}")
     return found
 
 
