@@ -81,7 +81,7 @@ def _lifecycle(old: dict[str, Any], new: dict[str, Any], place: str) -> list[Cha
         elif state in new_terminal and state not in old_terminal:
             found.append(change("lifecycle-state-became-terminal", f"{place}.terminal",
                                 f"state {state!r} became terminal"))
-    if old.get("initial") != new.get("initial") and old.get("initial") not in renamed:
+    if old.get("initial") != new.get("initial") and str(old.get("initial")) not in renamed:
         found.append(change("lifecycle-initial-state-changed", f"{place}.initial",
                             f"runs start {new.get('initial')!r}, not {old.get('initial')!r}"))
     found += _transitions(old, new, [s for s in old_states if s in new_states], place)

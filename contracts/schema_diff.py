@@ -42,7 +42,7 @@ def _compare(old: dict[str, Any], new: dict[str, Any], direction: Direction, pla
     _enums(old, new, emit)
     _formats(old, new, emit)
     old_props, new_props = _mapping(old.get("properties")), _mapping(new.get("properties"))
-    old_required, new_required = set(_list(old.get("required"))), set(_list(new.get("required")))
+    old_required, new_required = _names(old.get("required")), _names(new.get("required"))
     for name in old_props:
         if name not in new_props:
             emit("property-removed", f"property {name!r} removed")
@@ -85,7 +85,7 @@ def _types(old: dict[str, Any], new: dict[str, Any], emit: _Emit) -> None:
 
 
 def _enums(old: dict[str, Any], new: dict[str, Any], emit: _Emit) -> None:
-    before, after = old.get("enum"), new.get("enum")
+    before, after = _optional_list(old.get("enum")), _optional_list(new.get("enum"))
     if before is None and after is None:
         return
     if before is None:
@@ -195,3 +195,11 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def _optional_list(value: Any) -> list[Any] | None:
+    return None if value is None else _list(value)
+
+
+def _names(value: Any) -> set[str]:
+    return {name for name in _list(value) if isinstance(name, str)}

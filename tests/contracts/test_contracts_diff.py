@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -20,7 +21,7 @@ import contracts
 from contracts.changes import RULES
 from contracts.cli import main
 from contracts.diff import diff
-from contracts.diff_report import fails
+from contracts.diff_report import fails, render
 
 FUR_TRIGGER = "/api/v1/workflow-builder/workflows/{workflow_id}/executions"
 FUR_POLL = "/api/v1/workflow-builder/workflows/{workflow_id}/executions/{execution_id}"
@@ -597,3 +598,30 @@ def test_the_docs_table_lists_every_rule_with_its_class() -> None:
                 "breaking-client", "breaking-implementation", "compatible"):
             rows[cells[0].strip("`")] = cells[1]
     assert rows == {rule: entry.kind for rule, entry in RULES.items()}
+
+
+def _places(node: Any, found: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    children = node.items() if isinstance(node, dict) else enumerate(node) \
+        if isinstance(node, list) else []
+    for key, value in children:
+        found.append((node, key))
+        _places(value, found)
+    return found
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_contract_damaged_anywhere_is_compared_without_crashing(seed: int) -> None:
+    """Half-written contracts are compared too: a value of the wrong kind anywhere reads as
+    empty, never as an exception."""
+    chance = random.Random(seed)
+    junk: list[Any] = [None, 1, 2.5, True, "x", [], {}, [1, "a"], [{"a": 1}], {"a": [1]}]
+    shipped = [contracts.load(name) for name in contracts.available()]
+    for _ in range(80):
+        damaged = copy.deepcopy(chance.choice(shipped))
+        for _ in range(3):
+            parent, key = chance.choice(_places(damaged, []))
+            parent[key] = copy.deepcopy(chance.choice(junk))
+        other = chance.choice(shipped)
+        for old, new in ((other, damaged), (damaged, other)):
+            for output in ("text", "json", "markdown"):
+                assert isinstance(render(diff(old, new), output, "old", "new"), str)
