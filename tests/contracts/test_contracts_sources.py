@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -17,7 +18,7 @@ from contracts.sources import SHIPPED_SOURCES, check_quotes, normalise, quotes
 POLL_DOC = "001_bd7e83fa93eb0743.txt"
 
 
-def invoke(*args: str):  # type: ignore[no-untyped-def]
+def invoke(*args: str) -> Any:
     return CliRunner().invoke(main, list(args))
 
 
