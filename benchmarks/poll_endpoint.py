@@ -55,7 +55,7 @@ def build():
     return app
 
 
-server.run(build, server.listen("127.0.0.1", port), server=name, workers=workers,
+server.run(build, server.listen("127.0.0.1", port, name), server=name, workers=workers,
            threads=threads, access_log=False)
 """
 """The benchmarks' server: argv store, port, workers, threads, detail (on/off), server."""

@@ -92,7 +92,7 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
     from mockserver.web import server
 
     try:
-        listener = server.listen(host, port)
+        listener = server.listen(host, port, server_name)
     except OSError as error:
         raise Refusal(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     if config.store == "memory" and workers > 1:

@@ -70,7 +70,7 @@ def proxy(contract_names: tuple[str, ...], upstreams: tuple[str, ...], host: str
     from mockserver.web import server
 
     try:
-        listener = server.listen(host, port)
+        listener = server.listen(host, port, server_name)
     except OSError as error:
         raise click.UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}"
                                ) from None

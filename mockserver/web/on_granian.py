@@ -1,8 +1,9 @@
 """`mockserver serve --server granian` (the default): granian's Rust HTTP server, its WSGI
 interface in worker processes of `threads` Python threads each.
 
-granian binds its own socket from a host and port; `serve` hands it the socket it has bound
-already (so a port in use fails before the banner, and port 0 is a real port once printed).
+granian binds its own socket from a host and port; `serve` has bound the port already (so a
+port in use fails before the banner, and port 0 is a real port once printed), with a socket
+that shares it with granian's (`server.listen`) and is closed once granian's is bound.
 Its workers leave through `multiprocessing`, which skips the interpreter's exit functions, so
 each worker runs them itself once granian has stopped serving: the journal entries a worker
 still holds are written then, as under gunicorn. And as gunicorn's do, a worker whose main
@@ -21,7 +22,6 @@ from collections.abc import Callable
 from typing import Any
 
 import granian._signals
-from granian._granian import SocketHolder
 from granian.constants import HTTPModes, Interfaces
 from granian.log import LogLevels
 from granian.server.mp import MPServer, WorkerProcess
@@ -38,7 +38,7 @@ ORPHAN_CHECK_SECONDS = 1.0
 
 def run(build_app: Callable[[], Any], listener: socket.socket, *, workers: int, threads: int,
         access_log: bool) -> None:
-    """Serve the app each worker process builds for itself on the bound `listener`.
+    """Serve the app each worker process builds for itself on the port `listener` holds.
     `build_app` must pickle (a module-level function, or a `functools.partial` of one):
     where `multiprocessing` spawns rather than forks, granian's workers receive it pickled."""
     server = _Server(listener, interface=Interfaces.WSGI, workers=workers,
@@ -50,22 +50,16 @@ def run(build_app: Callable[[], Any], listener: socket.socket, *, workers: int, 
 
 
 class _Server(MPServer):
-    """granian's process-based server on a socket bound by the caller."""
+    """granian's process-based server on the port `held` (see `server.listen`) holds."""
 
-    def __init__(self, listener: socket.socket, **settings: Any) -> None:
-        host, port = listener.getsockname()[:2]
+    def __init__(self, held: socket.socket, **settings: Any) -> None:
+        host, port = held.getsockname()[:2]
         super().__init__("mockserver", address=host, port=port, **settings)
-        self._listener = listener
+        self._held = held
 
     def _init_shared_socket(self) -> None:
-        self._listener.set_inheritable(True)  # forked or spawned, each worker accepts on it
-        # as on the sockets granian binds itself, whose connections inherit it: without it, a
-        # response waited for the client's delayed ACK (Nagle), 40 ms, at every p99
-        self._listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._ssp = None
-        self._sfd = self._listener.fileno()  # type: ignore[assignment]  # granian: untyped
-        self._shd = SocketHolder(self._sfd, False, 2048)  # type: ignore[call-arg,assignment]
-        self._sso = self._listener
+        super()._init_shared_socket()
+        self._held.close()  # granian's own socket holds the port now
 
 
 def _load(build_app: Callable[[], Any], access_log: bool) -> Any:

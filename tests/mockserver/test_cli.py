@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 
 import contracts
 from mockserver.cli import main
+from mockserver.web.server import SERVERS
 from tests.helpers import PDF, Served, further_token
 
 
@@ -124,6 +125,16 @@ def test_a_port_in_use_is_one_line_and_exit_2_before_the_banner(tmp_path):
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith("Error: cannot listen on 127.0.0.1:")
     assert "Address already in use" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_port_a_served_mock_holds_is_refused_to_a_second_one(tmp_path, wsgi_server):
+    """granian's workers share their port (SO_REUSEPORT): a second mock must still be
+    refused it, not join it."""
+    with Served("--store", "memory", cwd=tmp_path, server=wsgi_server) as first:
+        for second in SERVERS:
+            result = serve_fails(tmp_path, "--port", str(first.port), "--server", second)
+            assert result.exit_code == 2 and "Address already in use" in result.stderr
+        assert requests.get(f"{first.base}/__mock__/health", timeout=5).status_code == 200
 
 
 @pytest.mark.parametrize(("option", "value"), [("--port", "99999"), ("--port", "-1"),
