@@ -1,17 +1,19 @@
-"""Throughput and latency of the authenticated poll endpoint vs a bare Flask route, with the
-journal's request detail on (the default) and off.
+"""Throughput and latency of the mock's authenticated poll vs a bare Flask route, on granian and
+on gunicorn side by side, and of Further AI's multipart create on each.
 
-Both routes live in the same Flask app on the same gunicorn server, started as `mockserver serve`
-starts it (`mockserver.web.server`, SQLite store) but without the access log, which would add the
-same cost to both; `wrk` drives each in turn at the same concurrency. Two such servers run, one
-keeping request detail in the journal and one the verdict only; each round measures both.
-Each round also reads the server's CPU per request (all its processes, from /proc), which
-a shared machine's neighbours disturb far less than throughput. The two alternate for several
-rounds and the medians are reported: gunicorn leaves each round's
-keep-alive connections with whichever worker accepted them first, so one round may run on a
-single worker, and a shared machine's neighbours slow some rounds too.
+Both routes live in the same Flask app, served as `mockserver serve` serves it (`mockserver.web.
+server`: 2 workers x 4 threads, SQLite store, strict responses, the journal with each request's
+detail) but without the access log, which would add the same cost to both routes. One such
+server runs on granian and one on gunicorn; each round, `wrk` drives the bare route, the poll and
+the create of each in turn at the same concurrency, so that a shared machine's neighbours slow
+all alike, and the medians of the rounds are reported: the poll as a share of the bare route on
+the same server, its p99, the creates per second. Each round also reads each server's CPU per
+request (all its processes, from /proc), which a busy machine disturbs far less than
+throughput. (gunicorn leaves each round's keep-alive connections with whichever worker
+accepted them first, so one of its rounds may run on a single worker; the median outvotes it.)
 
-    python benchmarks/poll_endpoint.py [--rounds 12] [--seconds 3] [--connections 16]
+    python benchmarks/poll_endpoint.py [--rounds 8] [--seconds 3] [--connections 16]
+                                       [--detail on|off] [--store sqlite|memory]
 
 Needs `wrk` (Debian: apt-get install wrk).
 """
@@ -33,7 +35,7 @@ from pathlib import Path
 
 import requests
 
-from mockserver.web.server import DEFAULT_THREADS, DEFAULT_WORKERS
+from mockserver.web.server import DEFAULT_THREADS, DEFAULT_WORKERS, SERVERS
 
 SERVER = """
 import sys
@@ -42,7 +44,7 @@ from mockserver import MockConfig, create_app
 from mockserver.web import server
 
 store, port, workers, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-detail = sys.argv[5] == "on"
+detail, name = sys.argv[5] == "on", sys.argv[6] if len(sys.argv) > 6 else server.DEFAULT_SERVER
 
 
 def build():
@@ -53,9 +55,19 @@ def build():
     return app
 
 
-server.run(build, host="127.0.0.1", port=port, workers=workers, threads=threads,
-                access_log=False)
+server.run(build, server.listen("127.0.0.1", port, name), server=name, workers=workers,
+           threads=threads, access_log=False)
 """
+"""The benchmarks' server: argv store, port, workers, threads, detail (on/off), server."""
+
+EXECUTIONS = "/further/api/v1/workflow-builder/workflows/wf-1/executions"
+CREATE_SCRIPT = r"""
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "multipart/form-data; boundary=bench"
+wrk.body = "--bench\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.pdf\"\r\n" ..
+           "Content-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--bench--\r\n"
+"""
+"""wrk's Lua script for Further AI's create: one small PDF, multipart, as the SDK sends it."""
 
 
 def free_port() -> int:
@@ -64,10 +76,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> dict[str, float]:
+def wrk(url: str, seconds: int, connections: int, headers: dict[str, str],
+        script: Path | None = None) -> dict[str, float]:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
+    if script is not None:
+        command += ["-s", str(script)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
@@ -103,19 +118,21 @@ def _latency(output: str, percentile: str) -> float:
 
 
 class Server:
-    """One gunicorn mock with the bare route, and a running execution to poll."""
+    """One mock with the bare route on one HTTP server, and a completed execution to poll."""
 
-    def __init__(self, folder: str, detail: str, options: argparse.Namespace) -> None:
+    def __init__(self, folder: str, name: str, options: argparse.Namespace) -> None:
+        self.name = name
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        store = str(Path(folder) / f"{detail}.sqlite3") if options.store == "sqlite" else "memory"
+        store = str(Path(folder) / f"{name}.sqlite3") if options.store == "sqlite" else "memory"
         self.process = subprocess.Popen([sys.executable, "-c", SERVER, store, str(self.port),
-                                         str(options.workers), str(options.threads), detail])
+                                         str(options.workers), str(options.threads),
+                                         options.detail, name])
         self.poll_url = ""
         self.auth: dict[str, str] = {}
 
-    def prepare(self, connections: int) -> None:
-        for _ in range(100):
+    def prepare(self, connections: int, script: Path) -> None:
+        for _ in range(200):
             try:
                 requests.get(f"{self.base}/__mock__/bare", timeout=1)
                 break
@@ -125,21 +142,28 @@ class Server:
                               json={"client_id": "YOUR_CLIENT_ID",
                                     "client_secret": "YOUR_CLIENT_SECRET"}, timeout=5)
         self.auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        executions = f"{self.base}/further/api/v1/workflow-builder/workflows/wf-1/executions"
-        started = requests.post(executions, headers=self.auth, timeout=5,
+        started = requests.post(self.base + EXECUTIONS, timeout=5,
+                                headers={**self.auth, "Prefer": "polls=1"},
                                 files=[("files", ("a.pdf", b"%PDF-1.4", "application/pdf"))])
-        self.poll_url = f"{executions}/{started.json()['workflow_execution_id']}"
-        assert requests.get(self.poll_url, headers=self.auth, timeout=5).status_code == 200
-        wrk(f"{self.base}/__mock__/bare", 2, connections, {})  # warm up both
-        wrk(self.poll_url, 2, connections, self.auth)
+        self.poll_url = f"{self.base}{EXECUTIONS}/{started.json()['workflow_execution_id']}"
+        polled = requests.get(self.poll_url, headers=self.auth, timeout=5)
+        assert polled.json()["status"] == "completed", polled.text
+        for url, headers, body in self.routes(script):  # warm up
+            wrk(url, 2, connections, headers, body)
 
-    def measure(self, seconds: int, connections: int) -> tuple[dict[str, float], ...]:
-        """Each route's wrk figures, with `cpu`: the server's CPU (all its processes) per
-        request, which a busy machine disturbs far less than throughput."""
+    def routes(self, script: Path) -> list[tuple[str, dict[str, str], Path | None]]:
+        """(url, headers, wrk script) of the bare route, the poll and the create."""
+        return [(f"{self.base}/__mock__/bare", {}, None), (self.poll_url, self.auth, None),
+                (self.base + EXECUTIONS, self.auth, script)]
+
+    def measure(self, seconds: int, connections: int, script: Path
+                ) -> tuple[dict[str, float], ...]:
+        """The bare route's, the poll's and the create's wrk figures, each with `cpu`: the
+        server's CPU (all its processes) per request."""
         measured = []
-        for url, headers in ((f"{self.base}/__mock__/bare", {}), (self.poll_url, self.auth)):
+        for url, headers, body in self.routes(script):
             before = server_cpu(self.process.pid)
-            figures = wrk(url, seconds, connections, headers)
+            figures = wrk(url, seconds, connections, headers, body)
             spent = server_cpu(self.process.pid) - before
             figures["cpu"] = spent / max(figures["rps"] * seconds, 1) * 1e6
             measured.append(figures)
@@ -147,17 +171,20 @@ class Server:
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
-        self.process.wait(30)
+        self.process.wait(60)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
+    parser.add_argument("--detail", choices=["on", "off"], default="on",
+                        help="the journal's request detail (on: as served)")
     parser.add_argument("--store", choices=["sqlite", "memory"], default="sqlite")
+    parser.add_argument("--servers", nargs="+", choices=SERVERS, default=list(SERVERS))
     options = parser.parse_args()
     if options.store == "memory":
         options.workers = 1  # the in-memory store is per process
@@ -165,34 +192,42 @@ def main() -> int:
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as folder:
-        servers = {detail: Server(folder, detail, options) for detail in ("on", "off")}
+        script = Path(folder) / "create.lua"
+        script.write_text(CREATE_SCRIPT, encoding="utf-8")
+        servers = {name: Server(folder, name, options) for name in options.servers}
         try:
             for server in servers.values():
-                server.prepare(options.connections)
-            rounds = [{detail: server.measure(options.seconds, options.connections)
-                       for detail, server in servers.items()} for _ in range(options.rounds)]
+                server.prepare(options.connections, script)
+            rounds = [{name: server.measure(options.seconds, options.connections, script)
+                       for name, server in servers.items()} for _ in range(options.rounds)]
         finally:
             for server in servers.values():
                 server.stop()
-    print(f"gunicorn gthread, {options.workers} workers x {options.threads} threads, "
-          f"{options.store} store; wrk {options.connections} connections, "
-          f"{options.rounds} rounds of {options.seconds} s each, detail on and off alternating")
-    print(f"{'round':<7}{'detail':<8}{'bare req/s':>11}{'poll req/s':>11}{'ratio':>7}"
-          f"{'bare p99':>10}{'poll p50':>10}{'poll p99':>10}{'non-2xx':>9}"
-          f"{'CPU us bare':>12}{'CPU us poll':>12}")
+    print(f"{options.workers} workers x {options.threads} threads, {options.store} store, "
+          f"journal detail {options.detail}; wrk {options.connections} connections, keep-alive, "
+          f"{options.rounds} rounds of {options.seconds} s, the servers in turn")
+    print(f"{'round':<7}{'server':<10}{'bare req/s':>11}{'poll req/s':>11}{'ratio':>7}"
+          f"{'bare p99':>10}{'poll p50':>10}{'poll p99':>10}{'create/s':>10}{'create p99':>12}"
+          f"{'non-2xx':>9}{'CPU us bare':>12}{'CPU us poll':>12}")
     for index, measured in enumerate(rounds, 1):
-        for detail, (bare, poll) in measured.items():
-            print(f"{index:<7}{detail:<8}{bare['rps']:>11.0f}{poll['rps']:>11.0f}"
+        for name, (bare, poll, create) in measured.items():
+            print(f"{index:<7}{name:<10}{bare['rps']:>11.0f}{poll['rps']:>11.0f}"
                   f"{poll['rps'] / bare['rps']:>7.0%}{bare['p99']:>10.2f}{poll['p50']:>10.2f}"
-                  f"{poll['p99']:>10.2f}{bare['errors'] + poll['errors']:>9.0f}"
+                  f"{poll['p99']:>10.2f}{create['rps']:>10.0f}{create['p99']:>12.2f}"
+                  f"{bare['errors'] + poll['errors'] + create['errors']:>9.0f}"
                   f"{bare['cpu']:>12.0f}{poll['cpu']:>12.0f}")
-    for detail in servers:
-        ratio = statistics.median(r[detail][1]["rps"] / r[detail][0]["rps"] for r in rounds)
-        p99 = statistics.median(r[detail][1]["p99"] for r in rounds)
-        cpu = statistics.median(r[detail][1]["cpu"] for r in rounds)
-        print(f"detail {detail}: median poll / bare throughput {ratio:.0%} (target >= 70%); "
-              f"median poll p99 {p99:.2f} ms (target < 20 ms); "
-              f"median server CPU per poll {cpu:.0f} us")
+    print("medians of the rounds:")
+    for name in servers:
+        def median(route: int, figure: str, name: str = name) -> float:
+            return statistics.median(r[name][route][figure] for r in rounds)
+
+        ratio = statistics.median(r[name][1]["rps"] / r[name][0]["rps"] for r in rounds)
+        print(f"  {name:<9} bare {median(0, 'rps'):,.0f} req/s (p99 {median(0, 'p99'):.2f} ms); "
+              f"poll {median(1, 'rps'):,.0f} req/s = {ratio:.0%} of bare "
+              f"(target >= 80% on granian), p99 {median(1, 'p99'):.2f} ms (target <= 10 ms); "
+              f"create {median(2, 'rps'):,.0f} req/s (target >= 3,000), "
+              f"p99 {median(2, 'p99'):.2f} ms; server CPU per poll {median(1, 'cpu'):.0f} us, "
+              f"per create {median(2, 'cpu'):.0f} us")
     return 0
 
 

@@ -1,7 +1,8 @@
-"""`mockserver serve`: the mock on gunicorn, with one access-log line per request."""
+"""`mockserver serve`: the mock on granian or gunicorn, with one access-log line per request."""
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from contracts import recording
 from mockserver.config import MockConfig
 from mockserver.proxy.cli import proxy
 from mockserver.storage import RedisStore, StoreUnavailable, is_redis_url, shown
-from mockserver.web.server import DEFAULT_THREADS, DEFAULT_WORKERS
+from mockserver.web.server import DEFAULT_SERVER, DEFAULT_THREADS, DEFAULT_WORKERS, SERVERS, Server
 
 __all__ = ["Refusal", "build_config", "lint", "list_contracts", "main", "serve"]
 
@@ -43,6 +44,8 @@ def main() -> None:
               type=click.IntRange(min=1),
               help="Threads per worker: each request in progress, also one held by an injected "
               "delay, takes one.")
+@click.option("--server", "server_name", type=click.Choice(SERVERS), default=DEFAULT_SERVER,
+              show_default=True, help="The HTTP server: granian (Rust) or gunicorn (gthread).")
 @click.option("--polls", type=int, help="Runs finish after this many polls instead of time.")
 @click.option("--fault-rate", type=float, help="Share of requests that get an injected fault.")
 @click.option("--failure-rate", type=float, help="Share of runs that end in failure.")
@@ -59,8 +62,9 @@ def main() -> None:
 @click.version_option(package_name="workflow-api-contracts", prog_name="mockserver")
 def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | None,
           store: str | None, config_file: Path | None, workers: int, threads: int,
-          polls: int | None, fault_rate: float | None, failure_rate: float | None,
-          clients: tuple[str, ...], keys: tuple[str, ...], from_recording: Path | None) -> None:
+          server_name: Server, polls: int | None, fault_rate: float | None,
+          failure_rate: float | None, clients: tuple[str, ...], keys: tuple[str, ...],
+          from_recording: Path | None) -> None:
     """Serve CONTRACT(s) — names (see `mockserver contracts`) or paths; all by default."""
     try:
         config = build_config(config_file, contract_names, seed, store, polls, fault_rate,
@@ -88,7 +92,7 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
     from mockserver.web import server
 
     try:
-        listener = server.listen(host, port)
+        listener = server.listen(host, port, server_name)
     except OSError as error:
         raise Refusal(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     if config.store == "memory" and workers > 1:
@@ -96,14 +100,17 @@ def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | Non
         workers = 1
     base = f"http://{host}:{listener.getsockname()[1]}"
     _banner(mock, base, config)
+    server.run(functools.partial(_worker_app, config), listener,
+               server=server_name, workers=workers, threads=threads)
+
+
+def _worker_app(config: MockConfig) -> Any:
+    """One worker process's app, on its own connection to the store."""
     from mockserver.web.app import create_app
 
-    def build() -> Any:
-        app = create_app(config)
-        app.extensions["mockserver"].start_dispatcher()  # each worker sends due webhooks
-        return app
-
-    server.run(build, workers=workers, threads=threads, listener=listener)
+    app = create_app(config)
+    app.extensions["mockserver"].start_dispatcher()  # each worker sends due webhooks
+    return app
 
 
 class Refusal(click.ClickException):

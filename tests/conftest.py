@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from mockserver import Mock, MockConfig
+from mockserver.web.server import SERVERS
 from tests.helpers import InProcess, OverSocket
 
 
@@ -29,3 +30,10 @@ def api(request: pytest.FixtureRequest, mock: Mock) -> Iterator[InProcess | Over
     yield transport
     if isinstance(transport, OverSocket):
         transport.close()
+
+
+@pytest.fixture(params=SERVERS)
+def wsgi_server(request: pytest.FixtureRequest) -> str:
+    """Each HTTP server `mockserver serve` and `mockserver proxy` can run on, in turn: a test
+    of the served mock takes this and passes it as `Served(..., server=wsgi_server)`."""
+    return str(request.param)

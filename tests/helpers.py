@@ -94,16 +94,20 @@ def free_port() -> int:
 
 
 class Served:
-    """`mockserver serve` in a subprocess (gunicorn), ready once its health check answers. Its
-    output goes to a file, not a pipe: a pipe nobody reads fills after some 64 KB of access log,
-    and the server then blocks on its next log line."""
+    """`mockserver serve` in a subprocess, ready once its health check answers; on `server`
+    (granian or gunicorn) if given, else on serve's default. Its output goes to a file, not a
+    pipe: a pipe nobody reads fills after some 64 KB of access log, and the server then blocks
+    on its next log line."""
 
-    def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None,
+                 server: str | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        chosen = ["--server", server] if server else []
         self.output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed by __exit__)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port), *args],
+            [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port), *chosen,
+             *args],
             cwd=cwd, stdout=self.output, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             start_new_session=True,  # its own process group, so `kill` reaches the workers too
@@ -120,7 +124,7 @@ class Served:
         raise RuntimeError(f"server did not start: {self.stop()}")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> str:
-        """Signal the server (gunicorn's master passes SIGTERM on to its workers); its output."""
+        """Signal the server (its main process passes SIGTERM on to its workers); its output."""
         if self.process.poll() is None:
             self.process.send_signal(sig)
         self.process.wait(timeout=timeout)

@@ -181,10 +181,16 @@ def response_detail(body: Any, data: bytes, settings: JournalSettings
     masked instead; one over the size limit is left out."""
     if body is None or len(data) > settings.max_body_bytes:
         return {"response_size": len(data), "omitted": ["response_body"] if data else []}, None
-    lowered = data.lower()  # then plain substring tests: a regex here costs 10x as much
-    if any(word in lowered for word in _SECRET_BYTES):
+    if _may_hold_secret(data):
         return {"response_body": _masked_body(body), "response_size": len(data)}, None
     return {"response_size": len(data)}, data.decode("utf-8")
+
+
+@lru_cache(maxsize=512)
+def _may_hold_secret(data: bytes) -> bool:
+    """Whether a body names a secret's key (remembered: a poll sends the same bytes again)."""
+    lowered = data.lower()  # then plain substring tests: a regex here costs 10x as much
+    return any(word in lowered for word in _SECRET_BYTES)
 
 
 @lru_cache(maxsize=1)

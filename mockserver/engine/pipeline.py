@@ -31,7 +31,7 @@ from mockserver.engine.journal import (
 from mockserver.engine.limits import Pauses
 from mockserver.engine.names import UnknownName, check_outcome
 from mockserver.engine.preferences import PreferenceError, parse_prefer
-from mockserver.engine.strict import ResponseContractError, response_problems
+from mockserver.engine.strict import CheckedResponses, ResponseContractError
 from mockserver.engine.stubs import StubBook
 from mockserver.engine.validation import Inputs, UnsupportedMediaType, Violation, parse_request
 from mockserver.engine.wire import WireResponse
@@ -58,6 +58,7 @@ class VendorPipeline:
         self._pauses = pauses or Pauses(config.max_latency_seconds)
         self._routes: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
         self._stubs = StubBook(vendor.store)
+        self._checked = CheckedResponses()
 
     def handle(self, request: Request, prefix: str) -> WireResponse:
         """Answer one request; `prefix` is where this vendor is mounted on the server."""
@@ -96,13 +97,15 @@ class VendorPipeline:
             handled = True
         except ApiError as error:
             reply = self._error_reply(operation, error)
+        response = WireResponse.of(reply)
         if operation is not None and self._config.strict_responses:
-            problems = response_problems(operation, reply.status, reply.content_type, reply.body)
+            encoded = response.data if reply.raw is None and reply.body is not None else None
+            problems = self._checked.problems(operation, reply.status, reply.content_type,
+                                              reply.body, encoded)
             # a contract-breaking answer the test asked for is journaled and sent, not refused
             # a refusal the contract does not declare is the contract's own gap, not the mock's
             refuse = handled and bool(problems) and not (reply.breaks_contract
                                                          or self._results_allow_violation())
-        response = WireResponse.of(reply)
         entry = {
             "time": now, "vendor": self.name, "method": request.method,
             "path": request.full_path.rstrip("?"), "operation": operation.id if operation else None,

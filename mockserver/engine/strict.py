@@ -11,7 +11,8 @@ from typing import Any
 from contracts import pointers
 from mockserver.engine.contract import Operation, compile_schema
 
-__all__ = ["ContractBreach", "ResponseContractError", "response_problems", "value_problems"]
+__all__ = ["CheckedResponses", "ContractBreach", "ResponseContractError", "response_problems",
+           "value_problems"]
 
 
 class ResponseContractError(AssertionError):
@@ -36,6 +37,31 @@ def response_problems(operation: Operation, status: int, content_type: str | Non
         return [f"content type {content_type!r} is not declared for {operation.id} {status}"]
     return [f"{operation.id} {status} {'/'.join(map(str, e.instance_path)) or '(body)'}: "
             f"{e.message}" for e in media.validator.iter_errors(body)]
+
+
+class CheckedResponses:
+    """`response_problems` with a memory of the JSON bodies it found conforming: a poll of a
+    run no one changes answers the same bytes every time, and the same bytes are the same JSON
+    value, which the same schema judges alike. Bounded: forgotten all at once when full."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._passed: dict[tuple[str, int, str | None, bytes], None] = {}
+
+    def problems(self, operation: Operation, status: int, content_type: str | None,
+                 body: Any, encoded: bytes | None) -> list[str]:
+        """`encoded`: the body's JSON as sent (None: not JSON-encoded from `body`, checked)."""
+        if encoded is None:
+            return response_problems(operation, status, content_type, body)
+        key = (operation.id, status, content_type, encoded)
+        if key in self._passed:
+            return []
+        found = response_problems(operation, status, content_type, body)
+        if not found:
+            if len(self._passed) >= self._size:
+                self._passed.clear()
+            self._passed[key] = None
+        return found
 
 
 def value_problems(operation: Operation, pointer: str, value: Any) -> list[str]:

@@ -1,7 +1,8 @@
-"""`mockserver proxy`: the validation proxy on the same gunicorn settings as `serve`."""
+"""`mockserver proxy`: the validation proxy on the same servers and settings as `serve`."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pydantic import ValidationError
 
 import contracts
 from mockserver.proxy.config import ProxyConfig, Route
-from mockserver.web.server import DEFAULT_THREADS, DEFAULT_WORKERS
+from mockserver.web.server import DEFAULT_SERVER, DEFAULT_THREADS, DEFAULT_WORKERS, SERVERS, Server
 
 __all__ = ["proxy"]
 
@@ -27,6 +28,8 @@ __all__ = ["proxy"]
 @click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=int)
 @click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=int,
               help="Threads per worker: each exchange in progress holds one.")
+@click.option("--server", "server_name", type=click.Choice(SERVERS), default=DEFAULT_SERVER,
+              show_default=True, help="The HTTP server: granian (Rust) or gunicorn (gthread).")
 @click.option("--connect-timeout", default=5.0, show_default=True, type=float,
               help="Seconds to reach the upstream before a 504.")
 @click.option("--read-timeout", default=60.0, show_default=True, type=float,
@@ -38,8 +41,9 @@ __all__ = ["proxy"]
 @click.option("--record-body-limit", default=64 * 1024, show_default=True, type=int,
               help="Recorded bodies above this many bytes are stored by hash.")
 def proxy(contract_names: tuple[str, ...], upstreams: tuple[str, ...], host: str, port: int,
-          store: str, workers: int, threads: int, connect_timeout: float, read_timeout: float,
-          strict_client: bool, record: Path | None, record_body_limit: int) -> None:
+          store: str, workers: int, threads: int, server_name: Server, connect_timeout: float,
+          read_timeout: float, strict_client: bool, record: Path | None,
+          record_body_limit: int) -> None:
     """Forward CONTRACT's traffic to --upstream and judge every exchange against CONTRACT."""
     if len(upstreams) != len(contract_names):
         raise click.UsageError(f"give one --upstream per CONTRACT: {len(contract_names)} "
@@ -63,7 +67,14 @@ def proxy(contract_names: tuple[str, ...], upstreams: tuple[str, ...], host: str
     if config.store == "memory" and workers > 1:
         click.echo("note: the in-memory store is per process; using 1 worker", err=True)
         workers = 1
-    base = f"http://{host}:{port}"
+    from mockserver.web import server
+
+    try:
+        listener = server.listen(host, port, server_name)
+    except OSError as error:
+        raise click.UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}"
+                               ) from None
+    base = f"http://{host}:{listener.getsockname()[1]}"
     click.echo(f"Validation proxy on {base}  (store: {config.store}"
                f"{', strict client' if strict_client else ''}"
                f"{f', recording into {record}' if record else ''})")
@@ -72,10 +83,8 @@ def proxy(contract_names: tuple[str, ...], upstreams: tuple[str, ...], host: str
                    f"{upstream.base_url}")
     click.echo(f"  Journal      {base}/__mock__/journal")
     sys.stdout.flush()
-    from mockserver.web import server
-
-    server.run(lambda: _build(config), host=host, port=port, workers=workers, threads=threads,
-               access_log=False)
+    server.run(functools.partial(_build, config), listener,
+               server=server_name, workers=workers, threads=threads, access_log=False)
 
 
 def _build(config: ProxyConfig) -> object:

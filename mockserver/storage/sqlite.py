@@ -123,8 +123,11 @@ class SQLiteStore:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     @contextmanager
-    def _transaction(self, *, changes_values: bool = True, resets: bool = False
+    def _transaction(self, *, changes_values: bool = True, resets: bool = False,
+                     writes: dict[Key, str | None] | None = None
                      ) -> Iterator[sqlite3.Connection]:
+        """`writes`: filled by the caller with every value it changes (None: deleted), so this
+        process's cache stays current through its own write (see `_keep_own_writes`)."""
         connection = self._connection()
         with self._locked():
             connection.execute("BEGIN IMMEDIATE")
@@ -136,8 +139,19 @@ class SQLiteStore:
             connection.execute("COMMIT")
             if changes_values:
                 # After the commit: a reader that sees the new count also sees the new rows.
-                writes, resets_before = _COUNTERS.unpack_from(self._counters)
-                _COUNTERS.pack_into(self._counters, 0, writes + 1, resets_before + resets)
+                before, resets_before = _COUNTERS.unpack_from(self._counters)
+                _COUNTERS.pack_into(self._counters, 0, before + 1, resets_before + resets)
+                if writes is not None and not resets:
+                    self._keep_own_writes(before, writes)
+
+    def _keep_own_writes(self, before: int, writes: dict[Key, str | None]) -> None:
+        """Called under the write lock: if this process's cache was current up to the count
+        its own write found (no other write came between), it is current after it too, with
+        the written values. A create then leaves the clock, faults and token cached."""
+        with self._cache_lock:
+            if self._cache_generation == before:
+                self._cache.update(writes)
+                self._cache_generation = before + 1
 
     def _generation(self) -> int:
         return _COUNTERS.unpack_from(self._counters)[0]
@@ -180,16 +194,18 @@ class SQLiteStore:
         return found | read
 
     def put(self, kind: str, key: str, value: Value) -> None:
-        with self._transaction() as connection:
+        text = encode(value)
+        with self._transaction(writes={(kind, key): text}) as connection:
             connection.execute(
                 "INSERT OR REPLACE INTO entries (kind, key, value) VALUES (?, ?, ?)",
-                (kind, key, encode(value)),
+                (kind, key, text),
             )
 
     def update(
         self, kind: str, key: str, change: Callable[[Value | None], Value | None]
     ) -> Value | None:
-        with self._transaction() as connection:
+        writes: dict[Key, str | None] = {}
+        with self._transaction(writes=writes) as connection:
             row = connection.execute(
                 "SELECT value FROM entries WHERE kind = ? AND key = ?", (kind, key)
             ).fetchone()
@@ -197,14 +213,16 @@ class SQLiteStore:
             changed = change(current)
             if changed is None:
                 return current
+            text = encode(changed)
             connection.execute(
                 "INSERT OR REPLACE INTO entries (kind, key, value) VALUES (?, ?, ?)",
-                (kind, key, encode(changed)),
+                (kind, key, text),
             )
+            writes[(kind, key)] = text
             return changed
 
     def delete(self, kind: str, key: str) -> bool:
-        with self._transaction() as connection:
+        with self._transaction(writes={(kind, key): None}) as connection:
             cursor = connection.execute(
                 "DELETE FROM entries WHERE kind = ? AND key = ?", (kind, key)
             )

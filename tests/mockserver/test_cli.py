@@ -17,11 +17,12 @@ from click.testing import CliRunner, Result
 
 import contracts
 from mockserver.cli import main
+from mockserver.web.server import SERVERS
 from tests.helpers import PDF, Served, further_token
 
 
-def test_serve_prints_where_each_vendor_is_and_its_demo_credentials(tmp_path):
-    server = Served(cwd=tmp_path)
+def test_serve_prints_where_each_vendor_is_and_its_demo_credentials(tmp_path, wsgi_server):
+    server = Served(cwd=tmp_path, server=wsgi_server)
     requests.get(f"{server.base}/phinite/docs", timeout=5)
     output = server.stop()
     for line in [f"{server.base}/further", f"{server.base}/futurity/v1", f"{server.base}/phinite",
@@ -32,8 +33,8 @@ def test_serve_prints_where_each_vendor_is_and_its_demo_credentials(tmp_path):
     assert (tmp_path / "mockserver-state.sqlite3").exists()
 
 
-def test_executions_survive_a_restart(tmp_path):
-    server = Served("further", cwd=tmp_path)
+def test_executions_survive_a_restart(tmp_path, wsgi_server):
+    server = Served("further", cwd=tmp_path, server=wsgi_server)
     headers = further_token(server.base)
     url = f"{server.base}/further/api/v1/workflow-builder/workflows/wf-1/executions"
     started = requests.post(url, headers={**headers, "Prefer": "polls=2"},
@@ -42,7 +43,7 @@ def test_executions_survive_a_restart(tmp_path):
     assert requests.get(f"{url}/{execution}", headers=headers, timeout=5).json()["status"] == \
         "running"
     server.stop()
-    restarted = Served("further", cwd=tmp_path)
+    restarted = Served("further", cwd=tmp_path, server=wsgi_server)
     try:
         body = requests.get(f"{url.replace(server.base, restarted.base)}/{execution}",
                             headers=headers, timeout=5).json()
@@ -51,8 +52,9 @@ def test_executions_survive_a_restart(tmp_path):
         restarted.stop()
 
 
-def test_several_workers_share_one_consistent_state(tmp_path):
-    server = Served("phinite", "--workers", "2", "--polls", "40", cwd=tmp_path)
+def test_several_workers_share_one_consistent_state(tmp_path, wsgi_server):
+    server = Served("phinite", "--workers", "2", "--polls", "40", cwd=tmp_path,
+                    server=wsgi_server)
     try:
         key = {"Authorization": "Bearer workspace_api_key"}
         started = requests.post(f"{server.base}/phinite/api/v1/ai/trigger/start/ws/tr/DEV",
@@ -125,8 +127,19 @@ def test_a_port_in_use_is_one_line_and_exit_2_before_the_banner(tmp_path):
     assert "Address already in use" in result.stderr and len(result.stderr.splitlines()) == 1
 
 
+def test_a_port_a_served_mock_holds_is_refused_to_a_second_one(tmp_path, wsgi_server):
+    """granian's workers share their port (SO_REUSEPORT): a second mock must still be
+    refused it, not join it."""
+    with Served("--store", "memory", cwd=tmp_path, server=wsgi_server) as first:
+        for second in SERVERS:
+            result = serve_fails(tmp_path, "--port", str(first.port), "--server", second)
+            assert result.exit_code == 2 and "Address already in use" in result.stderr
+        assert requests.get(f"{first.base}/__mock__/health", timeout=5).status_code == 200
+
+
 @pytest.mark.parametrize(("option", "value"), [("--port", "99999"), ("--port", "-1"),
-                                               ("--workers", "0"), ("--threads", "0")])
+                                               ("--workers", "0"), ("--threads", "0"),
+                                               ("--server", "uwsgi")])
 def test_an_invalid_port_or_worker_count_is_a_usage_error(tmp_path, option, value):
     result = serve_fails(tmp_path, option, value)
     assert result.exit_code == 2 and result.stdout == "" and "Traceback" not in result.stderr
@@ -195,10 +208,11 @@ def test_version():
     assert result.returncode == 0 and result.stdout.startswith("mockserver, version ")
 
 
-def test_port_0_prints_the_port_bound_and_credentials_come_from_options_and_env(tmp_path):
+def test_port_0_prints_the_port_bound_and_credentials_come_from_options_and_env(tmp_path,
+                                                                                wsgi_server):
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", "serve", "further", "phinite", "--port", "0",
-         "--store", "memory", "--client", "further=my-id:my-secret"],
+         "--store", "memory", "--client", "further=my-id:my-secret", "--server", wsgi_server],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1", "MOCKSERVER_KEYS": "phinite=env-key"})
     try:

@@ -22,6 +22,7 @@ import yaml
 from mockserver import LiveServer, Mock, MockConfig
 from mockserver.engine.contract import Contract
 from mockserver.engine.errors import error_body
+from mockserver.web.server import SERVERS
 from tests.helpers import PDF, Served
 
 LIMIT = 64 * 1024
@@ -33,20 +34,21 @@ SETTINGS = {"max_upload_bytes": LIMIT, "max_latency_seconds": CAP_SECONDS}
 class Server:
     port: int
     base: str
+    name: str
 
 
-@pytest.fixture(scope="module", params=["gunicorn", "werkzeug"])
+@pytest.fixture(scope="module", params=[*SERVERS, "werkzeug"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[Server]:
     if request.param == "werkzeug":
         with LiveServer(Mock(MockConfig(**SETTINGS))) as live:
-            yield Server(int(live.url.rsplit(":", 1)[1]), live.url)
+            yield Server(int(live.url.rsplit(":", 1)[1]), live.url, "werkzeug")
         return
     folder: Path = tmp_path_factory.mktemp("hostile")
     (folder / "mock.yaml").write_text(yaml.safe_dump(SETTINGS), encoding="utf-8")
-    served = Served("--config", "mock.yaml", "--workers", "1", cwd=folder)
+    served = Served("--config", "mock.yaml", "--workers", "1", cwd=folder, server=request.param)
     try:
-        yield Server(served.port, served.base)
+        yield Server(served.port, served.base, request.param)
     finally:
         output = served.stop()
         assert "Traceback" not in output, output
@@ -184,6 +186,9 @@ JSON_CASES: list[tuple[str, Builder, int | str, bytes]] = [
 ]
 
 
+CUT_SHORT_BY_GRANIAN = {"a bad chunk size", "a chunk without its CRLF"}
+
+
 @pytest.mark.parametrize("target", JSON_TARGETS, ids=lambda t: t.vendor)
 @pytest.mark.parametrize(("case", "build", "status", "says"), JSON_CASES,
                          ids=[c[0] for c in JSON_CASES])
@@ -191,6 +196,11 @@ def test_hostile_json_bodies_get_the_vendors_4xx(server: Server, target: Target,
                                                  build: Builder, status: int | str,
                                                  says: bytes) -> None:
     answer = exchange(server, build(target.path, target.headers(server, "application/json")))
+    if server.name == "granian" and case in CUT_SHORT_BY_GRANIAN:
+        # granian ends the body at the framing error and hands the app what came before it,
+        # never an error: the mock can only judge that (docs/servers.md)
+        assert answer is not None and 200 <= answer.status < 500, answer
+        return
     target.expect(answer, status)
     assert answer is not None and says in answer.body
 

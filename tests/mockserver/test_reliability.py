@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from mockserver import LiveServer, Mock, MockConfig
+from mockserver.web.server import SERVERS
 from tests.helpers import InProcess, Served
 
 FUTURITY = "/futurity/v1"
@@ -27,14 +28,16 @@ CLIENTS = 16
 EACH = 10
 
 
-@pytest.fixture(scope="module", params=["2 gunicorn workers", "in-process threads"])
+@pytest.fixture(scope="module", params=[*(f"2 {server} workers" for server in SERVERS),
+                                        "in-process threads"])
 def base(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[str]:
     if request.param == "in-process threads":
         with LiveServer(Mock(MockConfig())) as live:
             yield live.url
         return
-    served = Served("--workers", "2", cwd=tmp_path_factory.mktemp("concurrent"))
+    served = Served("--workers", "2", cwd=tmp_path_factory.mktemp("concurrent"),
+                    server=request.param.split()[1])
     try:
         yield served.base
     finally:
@@ -125,8 +128,8 @@ def test_fault_rules_and_scenarios_added_at_once_are_all_kept(base: str) -> None
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_nothing_acknowledged_is_lost_when_the_server_stops_mid_lifecycle(
-        tmp_path: Path, stop: signal.Signals) -> None:
-    with Served("--workers", "2", cwd=tmp_path) as server:
+        tmp_path: Path, stop: signal.Signals, wsgi_server: str) -> None:
+    with Served("--workers", "2", cwd=tmp_path, server=wsgi_server) as server:
         chat = requests.post(f"{server.base}{FUTURITY}/chats", json={"title": "t"}, headers=ME,
                              timeout=10).json()["data"]["id"]
         start = f"{server.base}/phinite/api/v1/ai/trigger/start/ws/tr/DEV"
@@ -160,7 +163,7 @@ def test_nothing_acknowledged_is_lost_when_the_server_stops_mid_lifecycle(
             stopped.set()
             acknowledged = [message for sent in posting.result() for message in sent]
     assert len(acknowledged) >= 20
-    restarted = Served("--workers", "2", cwd=tmp_path)
+    restarted = Served("--workers", "2", cwd=tmp_path, server=wsgi_server)
     try:
         kept = {m["id"] for m in _messages(restarted.base, chat) if m["role"] == "user"}
         assert set(acknowledged) <= kept
@@ -172,14 +175,49 @@ def test_nothing_acknowledged_is_lost_when_the_server_stops_mid_lifecycle(
         restarted.stop()
 
 
+def test_sigterm_right_after_the_last_answers_keeps_their_journal_entries(
+        tmp_path: Path, wsgi_server: str) -> None:
+    """Each worker holds its journal entries for up to 50 ms before writing them: a stop must
+    write them first (granian's workers leave without the interpreter's exit functions unless
+    they run them)."""
+    with Served("phinite", "--workers", "2", cwd=tmp_path, server=wsgi_server) as server:
+        url = f"{server.base}/phinite/api/v1/ai/trigger/ws/tr/DEV"
+        for _ in range(20):
+            assert requests.post(url, headers=PHINITE, json={"message": "m"},
+                                 timeout=10).status_code == 200
+        server.stop()
+    journal = Mock(MockConfig(store=tmp_path / "mockserver-state.sqlite3")).store.journal(100)
+    assert [entry["path"] for entry in journal].count("/phinite/api/v1/ai/trigger/ws/tr/DEV") \
+        == 20
+
+
+def test_the_workers_of_a_server_killed_outright_stop_by_themselves(
+        tmp_path: Path, wsgi_server: str) -> None:
+    """Killed with SIGKILL, the main process cannot stop its workers: they must notice, or
+    they would serve on, unseen, holding the port."""
+    with Served("--workers", "2", cwd=tmp_path, server=wsgi_server) as server:
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(10)
+        deadline, answered = time.monotonic() + 20, True
+        while answered and time.monotonic() < deadline:
+            try:
+                requests.get(f"{server.base}/__mock__/health", timeout=5)
+                time.sleep(1)  # a steady stream of new connections holds granian's graceful stop
+            except requests.ConnectionError:
+                answered = False
+        assert not answered, "a worker still serves 20 s after its main process was killed"
+
+
 def _messages(base: str, chat: str) -> list[dict]:
     return requests.get(f"{base}{FUTURITY}/chats/{chat}", headers=ME,
                         timeout=10).json()["data"]["messages"]
 
 
-def test_sigterm_ends_a_day_long_prefer_latency_at_once(tmp_path: Path) -> None:
+def test_sigterm_ends_a_day_long_prefer_latency_at_once(tmp_path: Path,
+                                                        wsgi_server: str) -> None:
     (tmp_path / "mock.yaml").write_text("max_latency_seconds: 600\n", encoding="utf-8")
-    with Served("phinite", "--config", "mock.yaml", "--workers", "1", cwd=tmp_path) as server:
+    with Served("phinite", "--config", "mock.yaml", "--workers", "1", cwd=tmp_path,
+                server=wsgi_server) as server:
         answered: list[int] = []
 
         def wait_a_day() -> None:

@@ -202,9 +202,10 @@ def test_no_acknowledged_run_or_poll_is_lost_when_a_replica_is_killed(redis_serv
 
 
 def test_a_replica_stopped_by_sigterm_writes_its_pending_journal_entries(redis_server,
-                                                                           tmp_path):
+                                                                           tmp_path,
+                                                                           wsgi_server):
     url = redis_server.unique_url()
-    served = Served("phinite", "--store", url, cwd=tmp_path)
+    served = Served("phinite", "--store", url, cwd=tmp_path, server=wsgi_server)
     try:
         for _ in range(5):
             start(served.base)

@@ -227,3 +227,29 @@ def test_pending_journal_entries_are_written_when_the_process_exits(shared):
     worker.join(60)
     assert worker.exitcode == 0
     assert [entry["i"] for entry in open_store(shared).journal(10)] == [0, 1, 2]
+
+
+def test_sqlite_keeps_its_cache_through_its_own_writes_and_no_one_elses(tmp_path):
+    """A process's own write leaves what it has cached current (nothing read again), with the
+    values it wrote; any other write, even between two of its own, still empties it."""
+    path = tmp_path / "s.sqlite3"
+    mine, other = SQLiteStore(path), SQLiteStore(path)  # two caches, one file and counter
+    keys = [("clock", "c"), ("run", "a"), ("run", "gone")]
+    mine.put("clock", "c", {"t": 1})
+    mine.put("run", "gone", {"state": "running"})
+    mine.get_many(keys)
+    statements: list[str] = []
+    mine._connection().set_trace_callback(statements.append)
+    mine.put("run", "a", {"state": "running"})
+    mine.update("run", "a", lambda run: {**run, "polls": 1})
+    mine.delete("run", "gone")
+    writes = len(statements)
+    assert mine.get_many(keys) == {("clock", "c"): {"t": 1},
+                                   ("run", "a"): {"state": "running", "polls": 1},
+                                   ("run", "gone"): None}
+    assert len(statements) == writes  # all from the cache
+    other.put("clock", "c", {"t": 2})
+    mine.put("run", "a", {"state": "completed"})  # its own write after another's
+    assert mine.get_many(keys)[("clock", "c")] == {"t": 2}
+    assert len(statements) > writes + 3  # read again
+    assert mine.get("run", "a") == {"state": "completed"}

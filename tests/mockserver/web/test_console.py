@@ -56,8 +56,9 @@ def test_the_console_files_are_package_data():
         assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative
 
 
-def test_serve_names_the_console_and_keeps_its_reads_out_of_the_access_log(tmp_path):
-    server = Served("phinite", "--store", "memory", cwd=tmp_path)
+def test_serve_names_the_console_and_keeps_its_reads_out_of_the_access_log(tmp_path,
+                                                                           wsgi_server):
+    server = Served("phinite", "--store", "memory", cwd=tmp_path, server=wsgi_server)
     quiet = {"X-Mock-Console": "refresh"}
     assert requests.get(f"{server.base}/__mock__/runs", headers=quiet, timeout=5).ok
     assert requests.post(f"{server.base}/__mock__/clock/freeze", headers=quiet, timeout=5).ok

@@ -60,12 +60,12 @@ def test_a_receiver_that_does_not_answer_in_time_is_retried() -> None:
     assert "Timeout" in (delivery.attempts[0].error or "")
 
 
-def test_two_worker_processes_send_each_delivery_once(tmp_path) -> None:
+def test_two_worker_processes_send_each_delivery_once(tmp_path, wsgi_server: str) -> None:
     config = tmp_path / "mock.yaml"
     config.write_text(yaml.safe_dump({"webhooks": FAST}), encoding="utf-8")
     with WebhookReceiver() as receiver:
         served = Served("further", "--workers", "2", "--store", str(tmp_path / "s.sqlite3"),
-                        "--config", str(config), cwd=tmp_path)
+                        "--config", str(config), cwd=tmp_path, server=wsgi_server)
         try:
             headers = further_token(served.base)
             ids = {_trigger(served.base, headers, f"seconds=0.3, callback={receiver.url}")

@@ -1,0 +1,96 @@
+"""`mockserver serve --server granian` (the default): granian's Rust HTTP server, its WSGI
+interface in worker processes of `threads` Python threads each.
+
+granian binds its own socket from a host and port; `serve` has bound the port already (so a
+port in use fails before the banner, and port 0 is a real port once printed), with a socket
+that shares it with granian's (`server.listen`) and is closed once granian's is bound.
+Its workers leave through `multiprocessing`, which skips the interpreter's exit functions, so
+each worker runs them itself once granian has stopped serving: the journal entries a worker
+still holds are written then, as under gunicorn. And as gunicorn's do, a worker whose main
+process is gone (killed outright) stops by itself rather than serving on unseen.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import granian._signals
+from granian.constants import HTTPModes, Interfaces
+from granian.log import LogLevels
+from granian.server.mp import MPServer, WorkerProcess
+
+from mockserver.web.worker import AccessLogged, frozen, stopping_on_term
+
+__all__ = ["GRACE_SECONDS", "run"]
+
+GRACE_SECONDS = 30
+"""How long a stopping worker may finish its requests before it is killed (gunicorn's default
+graceful timeout)."""
+ORPHAN_CHECK_SECONDS = 1.0
+
+
+def run(build_app: Callable[[], Any], listener: socket.socket, *, workers: int, threads: int,
+        access_log: bool) -> None:
+    """Serve the app each worker process builds for itself on the port `listener` holds.
+    `build_app` must pickle (a module-level function, or a `functools.partial` of one):
+    where `multiprocessing` spawns rather than forks, granian's workers receive it pickled."""
+    server = _Server(listener, interface=Interfaces.WSGI, workers=workers,
+                     blocking_threads=threads, http=HTTPModes.http1,
+                     log_level=LogLevels.warning, workers_kill_timeout=GRACE_SECONDS)
+    server.serve(spawn_target=_serve_worker,
+                 target_loader=functools.partial(_load, build_app, access_log),
+                 wrap_loader=False)
+
+
+class _Server(MPServer):
+    """granian's process-based server on the port `held` (see `server.listen`) holds."""
+
+    def __init__(self, held: socket.socket, **settings: Any) -> None:
+        host, port = held.getsockname()[:2]
+        super().__init__("mockserver", address=host, port=port, **settings)
+        self._held = held
+
+    def _init_shared_socket(self) -> None:
+        super()._init_shared_socket()
+        self._held.close()  # granian's own socket holds the port now
+
+
+def _load(build_app: Callable[[], Any], access_log: bool) -> Any:
+    """One worker's app (built in the worker, so each opens its own store)."""
+    app = build_app()
+    return frozen(AccessLogged(app) if access_log else app)
+
+
+@WorkerProcess.wrap_target
+def _serve_worker(worker_id: int, callback: Any, sock: Any, ipc: Any, loop: Any,
+                  *settings: Any) -> None:
+    """granian's WSGI worker, with SIGTERM first ending the mock's delays (`stopping_on_term`)
+    and the process's exit functions run once it has stopped serving."""
+    install_granian_signals = granian._signals.set_sync_signals
+
+    def set_sync_signals() -> Any:
+        stopping = install_granian_signals()
+        stopping_on_term(callback)
+        return stopping
+
+    granian._signals.set_sync_signals = set_sync_signals  # this worker process only
+    threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True,
+                     name="orphan-check").start()
+    try:
+        MPServer._spawn_wsgi_worker.__wrapped__(worker_id, callback, sock, ipc, loop, *settings)
+    finally:
+        atexit._run_exitfuncs()
+
+
+def _stop_when_orphaned(parent: int) -> None:
+    """SIGTERM this worker once its main process is gone (a new parent adopted it)."""
+    while os.getppid() == parent:
+        threading.Event().wait(ORPHAN_CHECK_SECONDS)
+    os.kill(os.getpid(), signal.SIGTERM)
