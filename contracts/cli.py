@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from contracts.drift_command import drift
 from contracts.loading import available, path
 
 __all__ = ["main"]
@@ -20,3 +21,6 @@ def list_shipped() -> None:
     """The contracts that ship with the package, and where each lives."""
     for name in available():
         click.echo(f"{name:<10} {path(name)}")
+
+
+main.add_command(drift)
