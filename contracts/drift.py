@@ -63,7 +63,7 @@ class Finding(BaseModel):
     example: Example | None = None
     target: list[str] | None = None
     """The contract node (keys from the document's root) a proposal extends; None: a person's
-    call (an undeclared path, a lifecycle, an error body)."""
+    call (an undeclared path or operation, a terminal state that moved, an error body)."""
     operation: str = ""
 
 
@@ -119,10 +119,10 @@ class _Judge:
     present: set[tuple[str, str]] = field(default_factory=set)
     runs: dict[tuple[str, str], str] = field(default_factory=dict)
     states: dict[str, set[str]] = field(default_factory=dict)
-    operations: list[_Operation] = field(init=False)
+    declared: list[_Operation] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.operations = [_Operation(method, path, raw, ["paths", path, method])
+        self.declared = [_Operation(method, path, raw, ["paths", path, method])
                            for method, path, raw in operations(self.document)]
 
     # -- findings --------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ class _Judge:
         if match is None:
             kind = "undeclared operation" if any(
                 invariants.match_path(op.path, path, anchored=False) is not None
-                for op in self.operations) else "undeclared path"
+                for op in self.declared) else "undeclared path"
             self.add(kind, f"{recorded.method} {path}", "", example)
             return
         operation, params = match
@@ -180,7 +180,7 @@ class _Judge:
         """The declared operation of a path: anchored before below a prefix, then the template
         with the most fixed text (`/trigger/status/{a}/{b}` before `/trigger/{a}/{b}/{c}`)."""
         candidates = []
-        for operation in self.operations:
+        for operation in self.declared:
             if operation.method.upper() != method:
                 continue
             for anchored in (True, False):
@@ -328,7 +328,8 @@ class _Judge:
         place = f"x-lifecycles.{name}"
         self.states.setdefault(name, set()).add(state)
         if state not in lifecycle.states:
-            self.add("undeclared lifecycle state", place, state, example)
+            self.add("undeclared lifecycle state", place, state, example,
+                     ["x-lifecycles", name, "states"])
         else:
             for problem in invariants.state_problems(lifecycle, None, state, body):
                 self.add("lifecycle field rule", place, problem, example)
@@ -336,14 +337,16 @@ class _Judge:
             return
         before = self.runs.get((name, run_id))
         if before is not None and before != state and not lifecycle.can_move(before, state):
-            self.add("undeclared lifecycle transition", place, f"{before} -> {state}", example)
+            terminal = before in lifecycle.terminal  # a terminal state that moves: a person's
+            self.add("undeclared lifecycle transition", place, f"{before} -> {state}", example,
+                     None if terminal else ["x-lifecycles", name, "transitions"])
         self.runs[(name, run_id)] = state
 
     # -- what was never seen ---------------------------------------------------------------------
 
     def unexercised(self) -> list[Finding]:
         found = []
-        for operation in self.operations:
+        for operation in self.declared:
             seen = self.seen_statuses.get(operation.name)
             if seen is None:
                 found.append(Finding(kind="operation never called", place=operation.name,

@@ -52,13 +52,24 @@ def drift(contract: str, recordings: tuple[str, ...], output: str, base_url: str
         raise click.BadParameter(f"{contract}: {error}", param_hint="CONTRACT") from None
     click.echo(render(report, output), nl=False)
     if propose is not None:
-        written = proposal.overlay(report, document)
-        text = json.dumps(written, indent=2) + "\n" if propose.endswith(".json") else \
-            yaml.safe_dump(written, sort_keys=False, allow_unicode=True)
-        Path(propose).write_text(text, encoding="utf-8")
-        click.echo(f"{len(written['actions'])} proposed addition(s) written to {propose}",
-                   err=True)
+        _propose(Path(propose), proposal.overlay(report, document))
     raise SystemExit(1 if report.drift else 0)
+
+
+def _propose(file: Path, written: dict[str, Any]) -> None:
+    """Write the overlay; none when there is nothing to add (an overlay has one action or
+    more)."""
+    if not written["actions"]:
+        click.echo(f"nothing to propose: no additive drift; {file} not written", err=True)
+        return
+    text = json.dumps(written, indent=2) + "\n" if file.suffix == ".json" else \
+        yaml.safe_dump(written, sort_keys=False, allow_unicode=True)
+    try:
+        file.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise click.BadParameter(f"cannot write {file}: {error.strerror}",
+                                 param_hint="--propose") from None
+    click.echo(f"{len(written['actions'])} proposed addition(s) written to {file}", err=True)
 
 
 def _contract(name: str) -> dict[str, Any]:

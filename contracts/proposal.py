@@ -1,12 +1,14 @@
 """A drift report's additive findings as an OpenAPI Overlay 1.0 document, for a person to review.
 
-New fields, enum values, statuses and response headers can be declared mechanically; each
-becomes one overlay action (https://spec.openapis.org/overlay/v1.0.html) whose target is the
-contract node as written (a shared component where the schema is a `$ref`), marked `x-drift`
-with the recording and entry that showed it and how often it was seen. Undeclared paths, states,
-transitions and error bodies are a person's call and are left out. `apply` applies an overlay of
-exact targets (`$['paths']['/x']['get']`, `$.components.schemas.X`), the subset this module
-writes.
+New fields, enum values, statuses, response headers, lifecycle states and the transitions seen
+between them can be declared mechanically; each becomes one overlay action
+(https://spec.openapis.org/overlay/v1.0.html) whose target is the contract node as written (a
+shared component where the schema is a `$ref`), marked `x-drift` with the recording and entry
+that showed it and how often it was seen. A state joins `x-lifecycles` together with its enum
+value, so that the proposed contract still passes `contracts.lint`. Undeclared paths and
+operations, terminal states that moved and error bodies are a person's call and are left out.
+`apply` applies an overlay of exact targets (`$['paths']['/x']['get']`,
+`$.components.schemas.X`), the subset this module writes.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from contracts.drift import Finding, Report
 __all__ = ["ADDITIVE", "OverlayError", "apply", "overlay", "target"]
 
 ADDITIVE = ("undeclared status", "undeclared response header", "undeclared response field",
-            "undeclared request field", "undeclared enum value")
+            "undeclared request field", "undeclared enum value", "undeclared lifecycle state",
+            "undeclared lifecycle transition")
 """The finding kinds a proposal declares."""
 
 _SEGMENT = re.compile(r"\.([A-Za-z_$][\w$-]*)|\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\]")
@@ -43,22 +46,37 @@ def overlay(report: Report, document: dict[str, Any]) -> dict[str, Any]:
     additive = sorted((f for f in report.findings if f.kind in order and f.target is not None),
                       key=lambda f: order[f.kind])
     title = document.get("info", {}).get("title", report.contract)
+    made: set[str] = set()
     return {
         "overlay": "1.0.0",
         "info": {"title": f"Drift of {title} seen in {', '.join(report.recordings)}",
                  "version": str(document.get("info", {}).get("version", "0"))},
-        "actions": [_action(finding) for finding in additive],
+        "actions": [_action(finding, document, made) for finding in additive],
     }
 
 
-def _action(finding: Finding) -> dict[str, Any]:
+def _action(finding: Finding, document: dict[str, Any], made: set[str]) -> dict[str, Any]:
+    """One finding's action; `made` holds the transition lists earlier actions create."""
     assert finding.target is not None and finding.example is not None
     note = {"recording": finding.example.recording, "entry": finding.example.entry,
             "seen": finding.count}
-    described = f"{finding.kind} {finding.value} at {finding.place}: seen {finding.count} " \
-        f"time(s), e.g. entry {finding.example.entry} of {finding.example.recording}"
+    described = f"{finding.kind} at {finding.place}: {finding.value}; seen {finding.count} " \
+        f"time(s), first in entry {finding.example.entry} of {finding.example.recording}"
     update: Any
-    if finding.kind == "undeclared status":
+    keys = finding.target
+    if finding.kind == "undeclared lifecycle transition":
+        before, _, after = finding.value.partition(" -> ")
+        transitions = _node(document, keys)
+        listed = target([*keys, before])
+        existing = isinstance(transitions, dict) and isinstance(transitions.get(before), list)
+        if listed in made or existing:
+            keys, update = [*keys, before], after
+        else:  # a new state's first way out; a later one appends to the list this makes
+            made.add(listed)
+            update = {before: [after]}
+    elif finding.kind == "undeclared lifecycle state":
+        update = finding.value
+    elif finding.kind == "undeclared status":
         update = {finding.value: {"description": "Seen in traffic; describe it.",
                                   "x-drift": note}}
     elif finding.kind == "undeclared response header":
@@ -73,8 +91,8 @@ def _action(finding: Finding) -> dict[str, Any]:
         if types != ["null"]:
             schema["type"] = types[0] if len(types) == 1 else types
         update = {"properties": {name: schema}}
-    return {"target": target(finding.target), "description": described, "update": update,
-            "x-drift": note}
+    return {"target": target(keys), "description": described, "update": update,
+            "x-drift": dict(note)}  # a copy: YAML would write a shared one as an alias
 
 
 def apply(document: dict[str, Any], overlay_document: Any) -> dict[str, Any]:
@@ -106,6 +124,12 @@ def apply(document: dict[str, Any], overlay_document: Any) -> dict[str, Any]:
         elif "update" in action:
             _update(node, copy.deepcopy(action["update"]), index)
     return result
+
+
+def _node(document: Any, keys: list[str]) -> Any:
+    for key in keys:
+        document = _child(document, key)
+    return document
 
 
 def _keys(path: str) -> list[str]:

@@ -21,6 +21,7 @@ import contracts
 from contracts import proposal
 from contracts.cli import main
 from contracts.drift import judge
+from contracts.lint import lint_document
 from contracts.recording import MASK, masked, read
 from mockserver import LiveServer, Mock, MockConfig
 from tests.broken.breakages import Breakage, Call, Reply
@@ -96,6 +97,18 @@ def test_the_unexercised_list_is_what_the_session_never_did(clean):
     assert "GET /chats/{id}" not in uncalled and "DELETE /chats/{id}" not in uncalled
 
 
+def test_bodies_stored_by_hash_are_judged_as_well(clean, tmp_path):
+    with LiveServer(Mock(MockConfig())) as live, proxy(
+            {"flowflow": live.base_url("flowflow")}, record=tmp_path, record_body_limit=0
+    ) as (base, _):
+        flowflow_session(base, polls=2)
+    har = json.loads((tmp_path / "recording.har").read_text())
+    assert all("_file" in e["response"]["content"] for e in har["log"]["entries"])
+    code, report = drift("flowflow", str(tmp_path))
+    _, inline = drift("flowflow", str(clean))
+    assert code == 0 and report["unexercised"] == inline["unexercised"]
+
+
 # -- in front of a drifted server --------------------------------------------------------------
 
 def _drifted(call: Call) -> Reply:
@@ -147,6 +160,17 @@ def test_each_drift_of_a_drifted_server_is_found_and_counted(drifted):
     assert paused["target"] == ["components", "schemas", "RunStatus", "enum"]
 
 
+def test_several_recordings_add_up_and_each_example_names_its_own(clean, drifted):
+    _, alone = drift("flowflow", str(drifted))
+    _, both = drift("flowflow", str(clean), str(drifted))
+    assert both["recordings"] == [str(clean), str(drifted)]
+    assert both["entries"] == alone["entries"] + len(read(clean))
+    assert summary(both) == summary(alone)
+    assert {f["example"]["recording"] for f in both["findings"]} == {str(drifted)}
+    unreached = {f["value"] for f in both["unexercised"] if f["kind"] == "state never reached"}
+    assert "FAILED" in unreached and "RUNNING" not in unreached  # the clean run was RUNNING
+
+
 def test_the_report_reads_as_text_and_markdown(drifted):
     text = CliRunner().invoke(main, ["drift", "flowflow", str(drifted)])
     assert text.exit_code == 1
@@ -166,7 +190,8 @@ def test_the_proposal_declares_the_additive_drift_away(drifted, tmp_path):
     assert result.exit_code == 1
     written = yaml.safe_load(patch.read_text())
     assert written["overlay"] == "1.0.0" and written["info"]["title"]
-    assert len(written["actions"]) == 6  # status, three headers, a field, an enum value
+    assert len(written["actions"]) == 9  # a status, 3 headers, a field, an enum value, a state
+    # and the two transitions it was seen in
     assert all(action["x-drift"]["recording"] == str(drifted) and action["x-drift"]["seen"] >= 1
                and action["target"].startswith("$['") for action in written["actions"])
     status = written["actions"][0]
@@ -174,21 +199,50 @@ def test_the_proposal_declares_the_additive_drift_away(drifted, tmp_path):
                                                   "seen": 1}
 
     code, after = drift("flowflow", str(drifted), "--overlay", str(patch))
-    assert code == 1  # what a person must decide stays: the lifecycle
-    assert {f["kind"] for f in after["findings"]} == {"undeclared lifecycle state",
-                                                     "undeclared lifecycle transition"}
+    assert code == 0 and after["findings"] == []
     patched = proposal.apply(contracts.load("flowflow", resolve=False), written)
     assert "PAUSED" in patched["components"]["schemas"]["RunStatus"]["enum"]
-    contracts.Extensions.from_document(patched)  # still a contract the tools read
-    kinds = [f.kind for f in judge(patched, {"r": read(drifted)}).findings]
-    assert kinds == ["undeclared lifecycle state"] + ["undeclared lifecycle transition"] * 2
+    run = patched["x-lifecycles"]["run"]
+    created = read(drifted)[0].json()["workflow"]["run"]["status"]
+    assert "PAUSED" in run["states"] and "PAUSED" in run["transitions"][created]
+    assert run["transitions"]["PAUSED"] == [read(drifted)[2].json()["workflow"]["run"]["status"]]
+    assert lint_document(patched) == []  # still a contract the tools read
+    assert "&id" not in patch.read_text()  # every note written out, no YAML aliases
+    assert judge(patched, {"r": read(drifted)}).findings == []
 
 
-def test_a_proposal_can_be_json_and_an_empty_drift_proposes_nothing(clean, tmp_path):
+def test_what_a_person_must_decide_is_not_proposed(tmp_path):
+    """A terminal state that moves, an undeclared path and an error body stay findings."""
+    api = "https://api.futurity.work/v1"
+    run = {"execution_id": "ex_1", "workflow_id": "wf_1", "started_at": "2026-01-01T00:00:00Z",
+           "inputs": {}}
+    done = {"data": {**run, "status": "completed", "finished_at": "2026-01-01T00:00:01Z",
+                     "outputs": {}}}
+    har = _har(tmp_path,
+               _entry("GET", f"{api}/workflows/wf_1/executions/ex_1", 200, done),
+               _entry("GET", f"{api}/workflows/wf_1/executions/ex_1", 200,
+                      {"data": {**run, "status": "running"}}),
+               _entry("GET", f"{api}/nowhere", 404))
+    patch = tmp_path / "p.yaml"
+    result = CliRunner().invoke(main, ["drift", "futurity", str(har), "--propose", str(patch)])
+    assert result.exit_code == 1 and not patch.exists()
+    assert "nothing to propose" in result.stderr
+    left = judge(contracts.load("futurity", resolve=False), {"r": read(har)})
+    assert {(f.kind, f.value) for f in left.findings} == {
+        ("undeclared lifecycle transition", "completed -> running"), ("undeclared path", "")}
+
+
+def test_a_proposal_can_be_json_and_no_drift_proposes_nothing(clean, drifted, tmp_path):
     patch = tmp_path / "proposal.json"
     result = CliRunner().invoke(main, ["drift", "futurity", str(clean), "--propose",
                                        str(patch)])
-    assert result.exit_code == 0 and json.loads(patch.read_text())["actions"] == []
+    assert result.exit_code == 0 and not patch.exists()
+    result = CliRunner().invoke(main, ["drift", "flowflow", str(drifted), "--propose",
+                                       str(patch)])
+    assert result.exit_code == 1 and len(json.loads(patch.read_text())["actions"]) == 9
+    unwritable = CliRunner().invoke(main, ["drift", "flowflow", str(drifted), "--propose",
+                                           str(tmp_path / "no" / "such" / "dir.yaml")])
+    assert unwritable.exit_code == 2 and "cannot write" in unwritable.output
 
 
 def test_apply_follows_the_overlay_specification():
