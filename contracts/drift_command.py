@@ -31,7 +31,8 @@ __all__ = ["drift", "render"]
               "proposal under review.")
 @click.option("--propose", type=click.Path(dir_okay=False, writable=True),
               help="Write an Overlay 1.0 document declaring the new fields, enum values, "
-              "statuses and headers here (YAML; JSON if the name ends in .json).")
+              "statuses, headers, lifecycle states and transitions here, each marked x-drift "
+              "(YAML; JSON if the name ends in .json).")
 def drift(contract: str, recordings: tuple[str, ...], output: str, base_url: str | None,
           overlays: tuple[str, ...], propose: str | None) -> None:
     """What the traffic in RECORDING... (HAR 1.2 files, or `mockserver proxy --record`

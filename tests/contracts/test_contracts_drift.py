@@ -416,3 +416,23 @@ def test_the_installed_command_exits_2_without_a_traceback(tmp_path):
                           text=True, timeout=60)
     assert done.returncode == 2 and "is not JSON" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_fixed_path_wins_over_a_template_and_a_mount_prefix_is_stripped(tmp_path):
+    document = {"openapi": "3.1.0", "info": {"title": "T", "version": "1"},
+                "x-vendor": {"id": "t", "name": "T"},
+                "x-error-format": {"body": {"message": "{message}"}},
+                "paths": {"/a/{x}": {"get": {"operationId": "one",
+                                             "responses": {"200": {"description": "x"}}}},
+                          "/a/fixed": {"get": {"operationId": "two",
+                                               "responses": {"204": {"description": "x"}}}}}}
+    har = _har(tmp_path, _entry("GET", "http://h/mounted/a/fixed", 204),
+               _entry("GET", "http://h/a/other", 200))
+    report = judge(document, {"r": read(har)})
+    assert report.findings == [] and report.judged == 2
+    assert {f.kind for f in report.unexercised} == set()
+
+
+@pytest.mark.parametrize("name", contracts.available())
+def test_no_shipped_contract_carries_an_unreviewed_drift_note(name):
+    assert "x-drift" not in contracts.path(name).read_text(encoding="utf-8")
