@@ -120,7 +120,8 @@ def _recording(given: Path) -> list[Recorded]:
     try:
         return read(given)
     except (RecordingError, ValueError) as error:
-        raise click.BadParameter(str(error), param_hint=hint) from None
+        said = str(error) if str(har) in str(error) else f"{har}: {error}"
+        raise click.BadParameter(said, param_hint=hint) from None
 
 
 def _entry_problem(item: Any) -> str:

@@ -228,8 +228,14 @@ def _recorded(item: dict[str, Any], base: Path) -> Recorded:
     )
 
 
+_STORED = re.compile(rf"{BODIES}/\w[\w.-]*")
+"""How a stored body is named: one file in `bodies/`, never a path out of the recording."""
+
+
 def _bytes(content: dict[str, Any], base: Path, encoding: str | None) -> bytes:
     if "_file" in content:
+        if not isinstance(content["_file"], str) or not _STORED.fullmatch(content["_file"]):
+            raise RecordingError(f"stored body {content['_file']!r} is not a file in {BODIES}/")
         try:
             return (base / content["_file"]).read_bytes()
         except OSError as error:

@@ -369,6 +369,8 @@ HOSTILE = {
                       b'"response": {"status": 200, "content": {"text": "abc", '
                       b'"encoding": "base64"}}}]}}',
     "deep.har": b"[" * 100000,
+    "escape.har": b'{"log": {"entries": [{"request": {"method": "GET", "url": "/x"}, '
+                  b'"response": {"status": 200, "content": {"_file": "bodies/../../secret"}}}]}}',
 }
 
 
