@@ -31,10 +31,11 @@ TRANSPORT_HEADERS = frozenset({
     "cache-control", "expires", "pragma", "alt-svc", "strict-transport-security", "set-cookie",
     "x-content-type-options", "x-frame-options", "x-xss-protection", "content-security-policy",
     "referrer-policy", "permissions-policy", "report-to", "nel", "accept-ranges", "upgrade",
-    "trailer", "proxy-connection", "preference-applied",
+    "trailer", "proxy-connection", "preference-applied", "www-authenticate",
 })
-"""Response headers any HTTP stack adds, and `Preference-Applied` (RFC 7240's answer to the
-client's own `Prefer`): never drift (CORS's `access-control-*` neither)."""
+"""Response headers any HTTP stack adds, HTTP's own answers (`Preference-Applied` to the
+client's `Prefer`, RFC 7240; `WWW-Authenticate` on a 401, RFC 9110): never drift (CORS's
+`access-control-*` neither)."""
 _SKIPPED_METHODS = ("OPTIONS", "HEAD")
 """CORS preflights and HEADs: HTTP's, not an API's, operations."""
 _COMBINATORS = ("allOf", "oneOf", "anyOf")
@@ -309,7 +310,7 @@ class _Judge:
             if operation_id == lifecycle.create:
                 run_id = pointers.get(body, lifecycle.id.create, None)
                 self.state(name, lifecycle, run_id, pointers.get(body, lifecycle.status.create,
-                                                                 None), body, example)
+                                                                 None), None, example)
             elif operation_id == lifecycle.poll:
                 run_id = params.get(_id_parameter(self.document, lifecycle) or "") or \
                     pointers.get(body, lifecycle.id.poll, None)
@@ -322,7 +323,8 @@ class _Judge:
     def state(self, name: str, lifecycle: Lifecycle, run_id: Any, state: Any, body: Any,
               example: Example) -> None:
         """One observed state of a run: declared, reached by a declared transition from the
-        run's previous state, with the fields the state declares."""
+        run's previous state, with the fields the state declares in a run's view (`body`;
+        None for a create body, which `fields` does not describe)."""
         if not isinstance(state, str):
             return
         place = f"x-lifecycles.{name}"
@@ -330,7 +332,7 @@ class _Judge:
         if state not in lifecycle.states:
             self.add("undeclared lifecycle state", place, state, example,
                      ["x-lifecycles", name, "states"])
-        else:
+        elif body is not None:
             for problem in invariants.state_problems(lifecycle, None, state, body):
                 self.add("lifecycle field rule", place, problem, example)
         if not isinstance(run_id, str):

@@ -27,8 +27,11 @@ from mockserver import LiveServer, Mock, MockConfig
 from tests.broken.breakages import Breakage, Call, Reply
 from tests.broken.serve import serve
 from tests.mockserver.proxy.support import (
+    FUTURITY,
+    FUTURITY_ME,
     PHINITE_KEY,
     flowflow_session,
+    further_session,
     futurity_session,
     proxy,
 )
@@ -50,26 +53,56 @@ def summary(report: dict[str, Any]) -> set[tuple[str, str, str, int]]:
 
 # -- recorded through the proxy in front of the mock -------------------------------------------
 
+def _runs(base: str) -> None:
+    """Futurity's workflow runs and Phinite's background tasks, polled to the end, and a few
+    errors (an unknown id, a wrong key)."""
+    futurity = f"{base}{FUTURITY}"
+    workflow = requests.post(f"{futurity}/workflows", json={"name": "W"}, headers=FUTURITY_ME,
+                             timeout=10).json()["data"]["id"]
+    requests.put(f"{futurity}/workflows/{workflow}", json={"status": "active"},
+                 headers=FUTURITY_ME, timeout=10)
+    run = requests.post(f"{futurity}/workflows/{workflow}/run", json={"inputs": {"a": 1}},
+                        headers={**FUTURITY_ME, "Prefer": "polls=2"}, timeout=10)
+    for _ in range(3):
+        requests.get(f"{futurity}/workflows/{workflow}/executions/"
+                     f"{run.json()['data']['execution_id']}", headers=FUTURITY_ME, timeout=10)
+    requests.get(f"{futurity}/whoami", headers=FUTURITY_ME, timeout=10)
+    requests.get(f"{futurity}/chats", headers={"Authorization": "Bearer wrong"}, timeout=10)
+    phinite = f"{base}/phinite/api/v1/ai/trigger"
+    requests.post(f"{phinite}/ws-1/tr-1/DEV", headers=PHINITE_KEY, json={"message": "hi"},
+                  timeout=10)
+    task = requests.post(f"{phinite}/start/ws-1/tr-1/DEV", json={"message": "hi"},
+                         headers={**PHINITE_KEY, "Prefer": "polls=2"}, timeout=10)
+    for _ in range(3):
+        requests.get(f"{phinite}/status/ws-1/{task.json()['workflow_id']}", headers=PHINITE_KEY,
+                     timeout=10)
+    requests.get(f"{phinite}/status/ws-1/unknown", headers=PHINITE_KEY, timeout=10)
+
+
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """FlowFlow, Futurity and Phinite sessions through one recording proxy."""
+    """A session of every vendor through one recording proxy in front of the mock."""
     directory = tmp_path_factory.mktemp("clean")
     with LiveServer(Mock(MockConfig())) as live, proxy(
-            {name: live.base_url(name) for name in ("flowflow", "futurity", "phinite")},
+            {name: live.base_url(name) for name in contracts.available()},
             record=directory) as (base, _):
+        further_session(base, polls=3, extra_polls=1, metadata='{"external_id": "INV-1"}')
         flowflow_session(base, polls=2)
         futurity_session(base)
-        requests.post(f"{base}/phinite/api/v1/ai/trigger/ws-1/tr-1/DEV", headers=PHINITE_KEY,
-                      json={"message": "hi"}, timeout=10)
+        _runs(base)
     return directory
 
 
-@pytest.mark.parametrize("vendor", ["flowflow", "futurity", "phinite"])
+@pytest.mark.parametrize("vendor", contracts.available())
 def test_a_correct_mock_recorded_through_the_proxy_shows_no_drift(clean, vendor):
     code, report = drift(vendor, str(clean))
     assert code == 0 and report["drift"] is False and report["findings"] == []
     assert report["judged"] > 0
     assert report["judged"] + report["skipped"]["another vendor's entries"] == report["entries"]
+    unreached = {(f["place"], f["value"]) for f in report["unexercised"]
+                 if f["kind"] == "state never reached"}
+    for name, lifecycle in contracts.lifecycles(vendor).items():  # every run was followed
+        assert (f"x-lifecycles.{name}", lifecycle.success) not in unreached
 
 
 def test_the_unexercised_list_is_what_the_session_never_did(clean):
@@ -93,7 +126,8 @@ def test_the_unexercised_list_is_what_the_session_never_did(clean):
     _, futurity = drift("futurity", str(clean))
     uncalled = {f["place"] for f in futurity["unexercised"]
                 if f["kind"] == "operation never called"}
-    assert "GET /whoami" in uncalled and "POST /chats" not in uncalled
+    assert "GET /vault/files" in uncalled and "POST /chats" not in uncalled
+    assert "POST /workflows/{id}/run" not in uncalled
     assert "GET /chats/{id}" not in uncalled and "DELETE /chats/{id}" not in uncalled
 
 
