@@ -8,6 +8,7 @@ import click
 
 from contracts.diff import diff
 from contracts.diff_report import FAIL_ON, FORMATS, FailOn, Format, fails, render
+from contracts.drift_command import drift
 from contracts.loading import available, path
 from contracts.revisions import RevisionError, at_ref, read
 from contracts.sources import SHIPPED_SOURCES, check_quotes
@@ -87,3 +88,6 @@ def sources_command(contract: str, source_dir: Path | None, overrides: tuple[str
                f"{len(problems)} without basis")
     if problems:
         raise SystemExit(1)
+
+
+main.add_command(drift)

@@ -37,6 +37,7 @@ __all__ = [
     "RecordingError",
     "body_field",
     "entry",
+    "is_secret",
     "mask_body",
     "mask_headers",
     "mask_query",
@@ -89,8 +90,13 @@ class Recorded:
                 raw = zlib.decompress(raw, 16 + zlib.MAX_WBITS if self.compressed == "gzip"
                                       else zlib.MAX_WBITS)
             return json.loads(raw) if raw else None
-        except (ValueError, UnicodeDecodeError, zlib.error):
+        except (ValueError, UnicodeDecodeError, zlib.error, RecursionError):
             return None
+
+
+def is_secret(name: str) -> bool:
+    """Whether a field, header or query parameter of this name carries a secret."""
+    return bool(_SECRET_NAME.search(name))
 
 
 def masked(value: str) -> str:
@@ -200,7 +206,7 @@ def read(directory: Path) -> list[Recorded]:
         return [_recorded(item, base) for item in entries]
     except OSError as error:
         raise RecordingError(f"cannot read {har}: {error.strerror or error}") from None
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         raise RecordingError(f"{har} is not a HAR 1.2 recording: {error!r}") from None
 
 
@@ -222,8 +228,14 @@ def _recorded(item: dict[str, Any], base: Path) -> Recorded:
     )
 
 
+_STORED = re.compile(rf"{BODIES}/\w[\w.-]*")
+"""How a stored body is named: one file in `bodies/`, never a path out of the recording."""
+
+
 def _bytes(content: dict[str, Any], base: Path, encoding: str | None) -> bytes:
     if "_file" in content:
+        if not isinstance(content["_file"], str) or not _STORED.fullmatch(content["_file"]):
+            raise RecordingError(f"stored body {content['_file']!r} is not a file in {BODIES}/")
         try:
             return (base / content["_file"]).read_bytes()
         except OSError as error:

@@ -76,7 +76,9 @@ def start_run(call: Call, *, lifecycle: Lifecycle, synchronous: bool) -> Reply:
     body = call.operation.example(status) or {}
     pointers.put(body, lifecycle.id.create, run.id)
     pointers.put(body, lifecycle.status.create, run.state)
-    _fill(call, lifecycle, run, body)
+    response = call.operation.response_for(status)
+    media = response.media.get("application/json") if response else None
+    _fill(call, lifecycle, run, body, media.schema if media else {})
     if vendor.view is not None:
         body = vendor.view(call, lifecycle, run, body)
     return Reply(status, body, run=run.id)
@@ -208,9 +210,14 @@ def run_body(call: Call, lifecycle: Lifecycle, run: Run, operation: Operation) -
     return body
 
 
-def _fill(call: Call, lifecycle: Lifecycle, run: Run, body: Any) -> None:
-    """Make an example body this run's: echoed input, timestamps, links back at the server."""
+def _fill(call: Call, lifecycle: Lifecycle, run: Run, body: Any,
+          schema: dict[str, Any] | None = None) -> None:
+    """Make an example body this run's: echoed input, timestamps, links back at the server.
+    With the create response's `schema`, an echo goes only where that schema declares it (the
+    echo is the poll's rule; a create body carries no field its schema leaves out)."""
     for echo in lifecycle.echo:
+        if schema is not None and pointers.subschema(schema, echo.response) is None:
+            continue
         value = pointers.evaluate(echo.expression, run.request)
         parent = pointers.get(body, pointers.parent(echo.response), None)
         if not isinstance(parent, dict):
