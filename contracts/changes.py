@@ -10,11 +10,12 @@ it). Some changes break both; they are reported as `breaking-client` and also co
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 from pydantic import BaseModel, computed_field
 
-__all__ = ["CLASSES", "RULES", "Change", "Class", "Rule", "Side", "change"]
+__all__ = ["CLASSES", "RULES", "Change", "Class", "Rule", "Side", "change", "presence"]
 
 Side = Literal["client", "implementation"]
 Class = Literal["breaking-client", "breaking-implementation", "compatible"]
@@ -62,6 +63,15 @@ def change(rule: str, place: str, message: str) -> Change:
     if rule not in RULES:
         raise KeyError(f"no rule {rule!r}")
     return Change(rule=rule, place=place, message=message)
+
+
+def presence(before: Iterable[str], after: Iterable[str],
+             made: Callable[[str, str], Change]) -> list[Change]:
+    """A change for every key only `before` has (`made(key, "removed")`), then for every key
+    only `after` has (`made(key, "added")`): the first step of comparing any named parts."""
+    old, new = list(before), list(after)
+    return [*(made(key, "removed") for key in old if key not in new),
+            *(made(key, "added") for key in new if key not in old)]
 
 
 _C: frozenset[Side] = frozenset({"client"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.changes import Change, change
+from contracts.changes import Change, change, presence
 from contracts.extension_diff import compare_extensions
 from contracts.openapi import METHODS
 from contracts.schema_diff import Direction, compare_schemas
@@ -35,14 +35,9 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
 
 
 def _paths(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    found = []
     before, after = _mapping(old.get("paths")), _mapping(new.get("paths"))
-    for path in before:
-        if path not in after:
-            found.append(change("path-removed", f"paths.{path}", "path removed"))
-    for path in after:
-        if path not in before:
-            found.append(change("path-added", f"paths.{path}", "path added"))
+    found = presence(before, after, lambda path, how: change(f"path-{how}", f"paths.{path}",
+                                                             f"path {how}"))
     for path, old_item in before.items():
         if path not in after:
             continue
@@ -153,14 +148,8 @@ def _content(before: dict[str, Any], after: dict[str, Any], part: Direction,
              direction: Direction, place: str) -> list[Change]:
     """The media types of a request body or a response (`part`), their schemas compared as
     sent by `direction`'s side."""
-    found = []
-    for media in before:
-        if media not in after:
-            found.append(change(f"{part}-media-type-removed", place,
-                                f"media type {media!r} removed"))
-    for media in after:
-        if media not in before:
-            found.append(change(f"{part}-media-type-added", place, f"media type {media!r} added"))
+    found = presence(before, after, lambda media, how: change(
+        f"{part}-media-type-{how}", place, f"media type {media!r} {how}"))
     for media, old_media in before.items():
         if media in after:
             where = place if media == _JSON else f"{place}.{media}"
@@ -170,19 +159,9 @@ def _content(before: dict[str, Any], after: dict[str, Any], part: Direction,
 
 
 def _responses(before: dict[str, Any], after: dict[str, Any], place: str) -> list[Change]:
-    found = []
-    for status in before:
-        if status not in after:
-            success = str(status).startswith("2")
-            found.append(change("response-success-status-removed" if success
-                                else "response-status-removed", f"{place}.responses",
-                                f"status {status} removed"))
-    for status in after:
-        if status not in before:
-            success = str(status).startswith("2")
-            found.append(change("response-success-status-added" if success
-                                else "response-status-added", f"{place}.responses",
-                                f"status {status} added"))
+    found = presence(before, after, lambda status, how: change(
+        f"response-{'success-' if str(status).startswith('2') else ''}status-{how}",
+        f"{place}.responses", f"status {status} {how}"))
     for status, response in before.items():
         if status in after:
             found += _content(_mapping(_mapping(response).get("content")),
@@ -216,14 +195,9 @@ def _requirements(before: set[frozenset[str]], after: set[frozenset[str]],
 def _webhooks(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """The top-level `webhooks`: the implementation sends them, so their bodies follow the
     response rules."""
-    found = []
     before, after = _mapping(old.get("webhooks")), _mapping(new.get("webhooks"))
-    for name in before:
-        if name not in after:
-            found.append(change("webhook-removed", f"webhooks.{name}", "webhook removed"))
-    for name in after:
-        if name not in before:
-            found.append(change("webhook-added", f"webhooks.{name}", "webhook added"))
+    found = presence(before, after, lambda name, how: change(f"webhook-{how}",
+                                                             f"webhooks.{name}", f"webhook {how}"))
     for name, item in before.items():
         if name not in after:
             continue
@@ -240,17 +214,10 @@ _SCHEME_KEYS = ("type", "scheme", "in", "name")
 
 
 def _security_schemes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    found = []
     before = _mapping(_mapping(old.get("components")).get("securitySchemes"))
     after = _mapping(_mapping(new.get("components")).get("securitySchemes"))
-    for name in before:
-        if name not in after:
-            found.append(change("security-scheme-removed", f"components.securitySchemes.{name}",
-                                "security scheme removed"))
-    for name in after:
-        if name not in before:
-            found.append(change("security-scheme-added", f"components.securitySchemes.{name}",
-                                "security scheme added"))
+    found = presence(before, after, lambda name, how: change(
+        f"security-scheme-{how}", f"components.securitySchemes.{name}", f"security scheme {how}"))
     for name, scheme in before.items():
         if name not in after:
             continue

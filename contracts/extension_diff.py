@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.changes import Change, change
+from contracts.changes import Change, change, presence
 from contracts.openapi import DEFAULT_TOKEN_LIFETIME, METHODS
 
 __all__ = ["compare_extensions"]
@@ -32,13 +32,8 @@ def compare_extensions(old: dict[str, Any], new: dict[str, Any]) -> list[Change]
 
 
 def _lifecycles(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
-    found = []
-    for name in before:
-        if name not in after:
-            found.append(change("lifecycle-removed", f"x-lifecycles.{name}", "lifecycle removed"))
-    for name in after:
-        if name not in before:
-            found.append(change("lifecycle-added", f"x-lifecycles.{name}", "lifecycle added"))
+    found = presence(before, after, lambda name, how: change(
+        f"lifecycle-{how}", f"x-lifecycles.{name}", f"lifecycle {how}"))
     for name, body in before.items():
         if name in after:
             found += _lifecycle(_mapping(body), _mapping(after[name]), f"x-lifecycles.{name}")
@@ -184,14 +179,8 @@ def _error_format(old: Any, new: Any, place: str) -> list[Change]:
 
 
 def _resources(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
-    found = []
-    for name in before:
-        if name not in after:
-            found.append(change("resource-removed", f"x-resources.items.{name}",
-                                "resource removed"))
-    for name in after:
-        if name not in before:
-            found.append(change("resource-added", f"x-resources.items.{name}", "resource added"))
+    found = presence(before, after, lambda name, how: change(
+        f"resource-{how}", f"x-resources.items.{name}", f"resource {how}"))
     for name, resource in before.items():
         if name not in after:
             continue

@@ -5,9 +5,10 @@ record is not what it sent."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from tests.broken.breakages import Breakage, Call, Reply, edit_json
+from tests.broken.breakages import Breakage, Call, Handler, Reply, edit_json
 
 FURTHER_POLL = r"/api/v1/workflow-builder/workflows/[^/]+/executions/[^/]+"
 PHINITE_POLL = r"/api/v1/ai/trigger/status/[^/]+/[^/]+"
@@ -79,47 +80,41 @@ def _messages_forget_the_oldest(call: Call) -> Reply:
     return reply
 
 
-def _update_touches_others(call: Call) -> Reply:
-    """An update also changes a field it did not send, as later reads show."""
-    found = call.matches("PUT", FUTURITY_WORKFLOW)
-    reply = call.forward()
-    updated: dict[str, list[str]] = call.state.setdefault("updated", {})
-    if found and reply.status == 200 and isinstance(call.json, dict):
-        updated[found.group(1)] = list(call.json)
-    read = call.matches("GET", FUTURITY_WORKFLOW)
-    body = reply.json
-    if read and read.group(1) in updated and reply.status == 200 and isinstance(body, dict):
-        record = body["data"]
-        if "status" not in updated[read.group(1)]:
-            record["status"] = "archived" if record.get("status") != "archived" else "draft"
-        else:
-            record["name"] = f"{record.get('name', '')} (renamed)"
-        reply.set_json(body)
-    return reply
+def _reads_after_update(edit: Callable[[dict[str, Any], list[str]], None]) -> Handler:
+    """A handler that remembers the fields each workflow update sent, and lets `edit` change
+    every later read of that workflow (the record, those fields' names)."""
+    def handle(call: Call) -> Reply:
+        found = call.matches("PUT", FUTURITY_WORKFLOW)
+        reply = call.forward()
+        updated: dict[str, list[str]] = call.state.setdefault("updated", {})
+        if found and reply.status == 200 and isinstance(call.json, dict):
+            updated[found.group(1)] = list(call.json)
+        read = call.matches("GET", FUTURITY_WORKFLOW)
+        body = reply.json
+        if read and read.group(1) in updated and reply.status == 200 and isinstance(body, dict):
+            edit(body["data"], updated[read.group(1)])
+            reply.set_json(body)
+        return reply
+    return handle
+
+
+def _touch_another_field(record: dict[str, Any], sent: list[str]) -> None:
+    """An update also changes a field it did not send."""
+    if "status" not in sent:
+        record["status"] = "archived" if record.get("status") != "archived" else "draft"
+    else:
+        record["name"] = f"{record.get('name', '')} (renamed)"
 
 
 NEW_WORKFLOW = {"status": "draft", "trigger": {"type": "manual"}, "trigger_type": "manual",
                 "nodes": []}
 
 
-def _update_replaces(call: Call) -> Reply:
-    """An update is taken as the whole record: later reads show what it sent, and for the rest
-    what a new workflow has."""
-    found = call.matches("PUT", FUTURITY_WORKFLOW)
-    reply = call.forward()
-    updated: dict[str, list[str]] = call.state.setdefault("updated", {})
-    if found and reply.status == 200 and isinstance(call.json, dict):
-        updated[found.group(1)] = list(call.json)
-    read = call.matches("GET", FUTURITY_WORKFLOW)
-    body = reply.json
-    if read and read.group(1) in updated and reply.status == 200 and isinstance(body, dict):
-        sent = updated[read.group(1)]
-        record = body["data"]
-        if "description" not in sent:
-            record.pop("description", None)
-        record.update({key: value for key, value in NEW_WORKFLOW.items() if key not in sent})
-        reply.set_json(body)
-    return reply
+def _replace_the_rest(record: dict[str, Any], sent: list[str]) -> None:
+    """An update is taken as the whole record: what it did not send reads as a new workflow's."""
+    if "description" not in sent:
+        record.pop("description", None)
+    record.update({key: value for key, value in NEW_WORKFLOW.items() if key not in sent})
 
 
 RECORDS = [
@@ -146,8 +141,8 @@ RECORDS = [
              _messages_forget_the_oldest),
     Breakage("futurity-update-touches-others", "futurity", "resources",
              "after an update, a workflow's reads show a field it did not send changed",
-             _update_touches_others),
+             _reads_after_update(_touch_another_field)),
     Breakage("futurity-update-replaces", "futurity", "resources",
              "an update is taken as the whole record: reads keep only the fields it sent",
-             _update_replaces),
+             _reads_after_update(_replace_the_rest)),
 ]
