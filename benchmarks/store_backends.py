@@ -1,6 +1,6 @@
 """Poll and create throughput and p99 with each shared store, side by side in one run.
 
-Three set-ups, each served as `mockserver serve` serves (granian by default, `--server gunicorn`
+Three set-ups, each served as `mockserver serve` serves (gunicorn by default, `--server granian`
 for the other; 2 workers x 4 threads, strict responses; access log off) by the poll
 benchmark's server script:
 one replica on SQLite, one replica on Redis, and two replicas on one Redis. `wrk` drives Further
