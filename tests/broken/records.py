@@ -25,13 +25,18 @@ def _polls(call: Call, run_id: str) -> int:
 
 
 def _log_loses_its_first_entry(body: Any, call: Call) -> None:
-    if _polls(call, body["workflow_id"]) and len(body["logs"]) > 1:
+    """Every other answer leaves the first entry out, so of any two polls that show a longer log
+    the later one lost or regained it, however late in the run the log appears."""
+    if _polls(call, body["workflow_id"]) % 2 and len(body["logs"]) > 1:
         body["logs"].pop(0)
 
 
 def _log_rewritten(body: Any, call: Call) -> None:
-    if _polls(call, body["workflow_id"]) and body["logs"] and isinstance(body["logs"][0], dict):
-        body["logs"][0]["message"] = f"{body['logs'][0].get('message', '')} (retried)"
+    """Each answer names its own retry, so any two polls that show a log disagree on its first
+    entry, however late in the run the log appears."""
+    retry = _polls(call, body["workflow_id"])
+    if retry and body["logs"] and isinstance(body["logs"][0], dict):
+        body["logs"][0]["message"] = f"{body['logs'][0].get('message', '')} (retry {retry})"
 
 
 def _node_comes_and_goes(body: Any, call: Call) -> None:
@@ -46,11 +51,13 @@ def _node_comes_and_goes(body: Any, call: Call) -> None:
 
 
 def _node_run_restamped(body: Any, call: Call) -> None:
-    if not _polls(call, body["workflow"]["run"]["id"]):
+    """Each answer stamps its node runs anew, so any two polls that show one disagree."""
+    retry = _polls(call, body["workflow"]["run"]["id"])
+    if not retry:
         return
     for node in body["workflow"].get("nodes", []):
         for node_run in node["runs"]:
-            node_run["created"] = "2001-01-01T00:00:00.000Z"
+            node_run["created"] = f"2001-01-01T00:00:{retry % 60:02d}.000Z"
 
 
 def _route_not_defined(body: Any, call: Call) -> None:
@@ -64,9 +71,12 @@ def _route_not_defined(body: Any, call: Call) -> None:
 
 
 def _steps_rewritten(body: Any, call: Call) -> None:
-    if body.get("status") == "completed" and _polls(call, body["workflow_execution_id"]):
+    """Each answer of a completed execution names its steps anew (the poll's count), so the
+    terminal state's repeated read shows the rename whenever the execution completed."""
+    retry = _polls(call, body["workflow_execution_id"])
+    if body.get("status") == "completed" and retry:
         for step in body.get("steps", []):
-            step["step_name"] = f"{step['step_name']} (again)"
+            step["step_name"] = f"{step['step_name']} (again, {retry})"
 
 
 def _messages_forget_the_oldest(call: Call) -> Reply:
@@ -119,16 +129,16 @@ def _replace_the_rest(record: dict[str, Any], sent: list[str]) -> None:
 
 RECORDS = [
     Breakage("phinite-log-shrinks", "phinite", "lifecycle",
-             "from a task's second poll on, its log leaves out its first entry",
+             "every other poll of a task, its log leaves out its first entry",
              edit_json("GET", PHINITE_POLL, _log_loses_its_first_entry)),
     Breakage("phinite-log-rewritten", "phinite", "lifecycle",
-             "from a task's second poll on, the first log entry's message is rewritten",
+             "from a task's second poll on, each poll rewrites the first log entry's message",
              edit_json("GET", PHINITE_POLL, _log_rewritten)),
     Breakage("flowflow-node-comes-and-goes", "flowflow", "lifecycle",
              "every other progress answer leaves out the node shown first the time before",
              edit_json("GET", FLOWFLOW_POLL, _node_comes_and_goes)),
     Breakage("flowflow-node-run-restamped", "flowflow", "lifecycle",
-             "from a run's second poll on, every node run's `created` is rewritten",
+             "from a run's second poll on, each poll rewrites every node run's `created`",
              edit_json("GET", FLOWFLOW_POLL, _node_run_restamped)),
     Breakage("flowflow-route-not-defined", "flowflow", "lifecycle",
              "`met_and_defined` names a condition that is met but that no relation defines",
