@@ -281,3 +281,27 @@ def test_the_image_runs_installed_console_scripts_as_a_user_on_its_exposed_port(
     assert "conformance" in scripts  # `docker run IMAGE conformance run ...`
     allowed = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
     assert "*" in allowed and "!.ci/constraints.txt" in allowed and "!README.md" in allowed
+
+
+# -- docs/ci-step.md ----------------------------------------------------------------------------
+
+def _yaml_blocks() -> list:
+    text = (ROOT / "docs" / "ci-step.md").read_text(encoding="utf-8")
+    return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", text, re.S)]
+
+
+def test_the_documented_uses_name_real_inputs_and_hooks():
+    workflow, gitlab, precommit = _yaml_blocks()
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    given = workflow["jobs"]["gate"]["steps"][0]["with"]
+    required = {name for name, spec in action["inputs"].items() if spec.get("required")}
+    assert required <= set(given) <= set(action["inputs"])
+    assert all(str(given[name]).startswith("${{ secrets.") for name in given
+               if "client" in name or "token" in name)
+    job = gitlab["conformance"]
+    assert job["extends"] == ".conformance"
+    assert gitlab["include"][0]["remote"].endswith("/.gitlab/conformance.gitlab-ci.yml")
+    assert _required_by_script() <= set(job["variables"]) <= set(
+        yaml.safe_load((ROOT / ".gitlab/conformance.gitlab-ci.yml").read_text("utf-8"))
+        [".conformance"]["variables"])
+    assert [hook["id"] for hook in precommit["repos"][0]["hooks"]] == [_hook()["id"]]
