@@ -84,10 +84,13 @@ def lint_document(document: Any) -> list[Problem]:
     problems = _required(document)
     if problems:
         return problems
-    problems += _openapi(document)
+    problems += _references(document) or _openapi(document)
     if problems:
         return problems  # the rest assumes a well-formed OpenAPI document
-    resolved = resolve_refs(document)
+    try:
+        resolved = resolve_refs(document)
+    except ValueError as error:  # a recursive reference
+        return [Problem(place="$ref", message=str(error))]
     ids = [op.get("operationId") for _, _, op in operations(resolved)]
     problems += [Problem(place=f"paths.{path}.{method}", message="no operationId; the mock "
                          "and the suite name operations by it")
@@ -124,6 +127,32 @@ def _required(document: dict[str, Any]) -> list[Problem]:
     if not isinstance(document.get("paths"), dict) or not document["paths"]:
         problems.append(Problem(place="paths", message="missing or empty"))
     return problems
+
+
+def _references(document: dict[str, Any]) -> list[Problem]:
+    """Every `$ref` that points outside the document or to nothing in it: the OpenAPI
+    validator stops with an exception at the first, without saying where it was."""
+    found = []
+
+    def walk(node: Any, place: tuple[str, ...]) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                where = ".".join(place) or "(document)"
+                if not ref.startswith("#/"):
+                    found.append(Problem(place=where, message=f"$ref {ref!r}: only references "
+                                         "inside the contract (`#/...`) are supported"))
+                elif not pointers.has(document, ref[1:]):
+                    found.append(Problem(place=where, message=f"$ref {ref!r} points to nothing "
+                                         "in the contract"))
+            for key, value in node.items():
+                walk(value, (*place, str(key)))
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                walk(item, (*place, str(index)))
+
+    walk(document, ())
+    return found
 
 
 def _openapi(document: dict[str, Any]) -> list[Problem]:
