@@ -58,14 +58,19 @@ def main() -> None:
               "MOCKSERVER_KEYS, space-separated).")
 @click.option("--from-recording", type=click.Path(path_type=Path),
               help="Answer requests a recording (`mockserver proxy --record`) holds with the "
-              "recorded answers first.")
+              "recorded answers first, however they reach the vendor (mount prefix, real "
+              "Host header, or the root when it is the only vendor).")
 @click.version_option(package_name="workflow-api-contracts", prog_name="mockserver")
 def serve(contract_names: tuple[str, ...], host: str, port: int, seed: int | None,
           store: str | None, config_file: Path | None, workers: int, threads: int,
           server_name: Server, polls: int | None, fault_rate: float | None,
           failure_rate: float | None, clients: tuple[str, ...], keys: tuple[str, ...],
           from_recording: Path | None) -> None:
-    """Serve CONTRACT(s) — names (see `mockserver contracts`) or paths; all by default."""
+    """Serve CONTRACT(s) — names (see `mockserver contracts`) or paths; all by default.
+
+    A vendor is reached below its mount prefix, at its documented paths with its real Host
+    header, and, when it is the only one served, at the root.
+    """
     try:
         config = build_config(config_file, contract_names, seed, store, polls, fault_rate,
                               failure_rate, clients, keys)

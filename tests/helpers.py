@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 from werkzeug.serving import make_server
+from werkzeug.test import Client
 
 from mockserver import Mock, create_app
 
@@ -40,13 +41,11 @@ class Result:
         return json.loads(self.text)
 
 
-class InProcess:
-    """Requests through Flask's test client: no socket, exceptions propagate."""
+class InWsgi:
+    """Requests through werkzeug's test client to any WSGI app (the mock's, the proxy's)."""
 
-    def __init__(self, mock: Mock) -> None:
-        app = create_app(mock=mock)
-        app.testing = True
-        self.client = app.test_client()
+    def __init__(self, app: Any) -> None:
+        self.client: Client = Client(app)
         self.base = ""
 
     def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
@@ -63,6 +62,27 @@ class InProcess:
             kwargs["data"] = data
         response = self.client.open(path, method=method, **kwargs)
         return Result(response.status_code, response.headers, response.get_data())
+
+
+class InProcess(InWsgi):
+    """Requests through Flask's test client: no socket, exceptions propagate."""
+
+    def __init__(self, mock: Mock) -> None:
+        app = create_app(mock=mock)
+        app.testing = True
+        self.client = app.test_client()
+        self.base = ""
+
+
+class AtUrl:
+    """Requests with `requests` to a server already listening at `base`."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Result:
+        response = requests.request(method, self.base + path, timeout=10, **kwargs)
+        return Result(response.status_code, response.headers, response.content)
 
 
 class OverSocket:
@@ -183,6 +203,39 @@ def trigger(api, headers, workflow="wf-1", files=None, metadata=None, prefer=Non
 def poll(api, headers, execution_id, workflow="wf-1"):
     return api.request("GET", f"{EXECUTIONS.format(workflow=workflow)}/{execution_id}",
                        headers=headers)
+
+
+# -- Futurity, reached each way a mount allows (web/mounts.py) -----------------------------
+
+FUTURITY_KEY = {"Authorization": "Bearer YOUR_TOKEN"}
+WAYS: dict[str, tuple[str, dict[str, str]]] = {
+    "prefix": ("/futurity/v1", {}),
+    "root": ("/v1", {}),
+    "host": ("/v1", {"Host": "api.futurity.work"}),
+}
+"""Where Futurity's documented paths are reached, and the headers that reach them: below its
+mount prefix, at the root (only when it is the one vendor), at its real host."""
+
+
+def futurity_chat(api, way: str = "prefix") -> str:
+    """A new chat's id, created the given way."""
+    base, extra = WAYS[way]
+    created = api.request("POST", f"{base}/chats", headers={**FUTURITY_KEY, **extra},
+                          json={"title": f"by {way}"})
+    assert created.status == 201, created.text
+    return str(created.json()["data"]["id"])
+
+
+def futurity_reads(api, chat: str) -> dict[str, list[tuple[int, Any]]]:
+    """Each way in turn, the same reads: the chat, the list, an unknown chat; status and body."""
+    answers: dict[str, list[tuple[int, Any]]] = {}
+    for way, (base, extra) in WAYS.items():
+        headers = {**FUTURITY_KEY, **extra}
+        answers[way] = [(answer.status, answer.json()) for answer in (
+            api.request("GET", f"{base}/chats/{chat}", headers=headers),
+            api.request("GET", f"{base}/chats", headers=headers),
+            api.request("GET", f"{base}/chats/chat_unknown", headers=headers))]
+    return answers
 
 
 # -- Phinite --------------------------------------------------------------------------------

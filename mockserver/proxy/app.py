@@ -1,4 +1,8 @@
-"""The proxy as a WSGI app: each vendor under the mock's mount prefix, forwarded to its upstream.
+"""The proxy as a WSGI app: each vendor found as `serve` finds it, forwarded to its upstream.
+
+A vendor is reached by `web.mounts.Mounts`'s rule (real host, mount prefix, the only vendor at
+the root); the path below its base URL is what goes to the upstream and into the recording,
+whichever way it was reached.
 
 A request is spooled (in memory up to 1 MB, on disk beyond), judged, and streamed on; the
 response is streamed back chunk by chunk while at most `judge_body_limit` bytes of it are kept
@@ -46,8 +50,9 @@ from mockserver.mock import Mock
 from mockserver.proxy.config import ProxyConfig
 from mockserver.proxy.recorder import HarWriter
 from mockserver.proxy.upstream import HOP_BY_HOP, GatewayError, Upstream
-from mockserver.web.control import PREFIX as CONTROL_PREFIX
 from mockserver.web.control import control_api
+from mockserver.web.docs import docs_pages
+from mockserver.web.mounts import Mounts
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -68,35 +73,38 @@ class ProxyApp:
         self.config = config
         self.mock = mock or Mock(MockConfig(contracts=[r.contract for r in config.routes],
                                             store=config.store))
-        self.routes: list[tuple[str, VendorPipeline, Upstream]] = []
+        targets: dict[str, tuple[VendorPipeline, Upstream]] = {}
         for route in config.routes:
             vendor = next(name for name, runtime in self.mock.vendors.items()
                           if runtime.contract.name == route.contract)
-            self.routes.append((self.mock.mount_prefix(vendor), self.mock.vendors[vendor],
-                                Upstream(route.upstream, config.connect_timeout,
-                                         config.read_timeout)))
-        self.routes.sort(key=lambda item: len(item[0]), reverse=True)
+            targets[vendor] = (self.mock.vendors[vendor],
+                               Upstream(route.upstream, config.connect_timeout,
+                                        config.read_timeout))
+        self.mounts: Mounts[tuple[VendorPipeline, Upstream]] = Mounts(self.mock, targets)
+        self.routes = [(self.mounts.prefixes[vendor], pipeline, upstream)
+                       for vendor, (pipeline, upstream) in targets.items()]
+        """Each vendor's mount prefix, pipeline and upstream, in the order configured."""
         self.observers = {name: observer_for(self.mock.store, runtime.contract)
                           for name, runtime in self.mock.vendors.items()}
         self.recorder = HarWriter(config.record) if config.record else None
         self.control = Flask("mockserver.proxy")
         self.control.register_blueprint(control_api(self.mock))
+        self.control.register_blueprint(docs_pages(self.mock))
 
         @self.control.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH",
                                                       "DELETE"])
         def nowhere(path: str) -> tuple[Response, int]:
             return jsonify(error=f"No vendor is proxied at /{path}",
-                           vendors={p.vendor.name: prefix for prefix, p, _ in self.routes}), 404
+                           vendors=self.mounts.prefixes), 404
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
                  ) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "") or "/"
-        if not path.startswith(CONTROL_PREFIX + "/"):
-            for prefix, pipeline, upstream in self.routes:
-                if path.startswith(prefix + "/") or path == prefix:
-                    return _Exchange(self, pipeline, upstream, prefix, environ).run(
-                        start_response)
-        return self.control(environ, start_response)
+        found = self.mounts.resolve(environ.get("HTTP_HOST", ""),
+                                    environ.get("PATH_INFO", "") or "/")
+        if found is None:
+            return self.control(environ, start_response)
+        (pipeline, upstream), prefix = found
+        return _Exchange(self, pipeline, upstream, prefix, environ).run(start_response)
 
 
 def create_proxy_app(config: ProxyConfig) -> ProxyApp:

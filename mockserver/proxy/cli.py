@@ -44,7 +44,11 @@ def proxy(contract_names: tuple[str, ...], upstreams: tuple[str, ...], host: str
           store: str, workers: int, threads: int, server_name: Server, connect_timeout: float,
           read_timeout: float, strict_client: bool, record: Path | None,
           record_body_limit: int) -> None:
-    """Forward CONTRACT's traffic to --upstream and judge every exchange against CONTRACT."""
+    """Forward CONTRACT's traffic to --upstream and judge every exchange against CONTRACT.
+
+    A vendor is reached as with `serve`: below its mount prefix, at its documented paths with
+    its real Host header, and, when it is the only one proxied, at the root.
+    """
     if len(upstreams) != len(contract_names):
         raise click.UsageError(f"give one --upstream per CONTRACT: {len(contract_names)} "
                                f"contract(s), {len(upstreams)} upstream(s)")
@@ -81,6 +85,9 @@ def proxy(contract_names: tuple[str, ...], upstreams: tuple[str, ...], host: str
     for prefix, pipeline, upstream in app.routes:
         click.echo(f"  {pipeline.contract.extensions.vendor.name:<12} {base}{prefix}  ->  "
                    f"{upstream.base_url}")
+        if len(app.routes) == 1:
+            click.echo(f"  {'':<12} {base}{pipeline.contract.server_path}   (the only vendor: "
+                       "its documented paths also work at the root)")
     click.echo(f"  Journal      {base}/__mock__/journal")
     sys.stdout.flush()
     server.run(functools.partial(_build, config), listener,

@@ -1,12 +1,13 @@
 """`serve --from-recording DIR`: a real vendor session answered again, offline.
 
 A request that matches a recorded one (vendor, method, path below the base URL, query) gets the
-recorded answers in recorded order, so a run's poll sequence plays out as it did; once they are
-used up, a read (GET, HEAD) keeps its last recorded answer (a terminal state never changes) and
-anything else falls back to the mock's own behaviour. A body is answered as recorded: decoded,
-unless the recording kept its content coding. The token endpoint is never replayed:
-recorded tokens are masked, so the mock issues real ones. How many answers each request has
-had is kept in the store, so several workers play one sequence.
+recorded answers in recorded order, whichever way it reaches the vendor (`mounts.Mounts`: real
+host, mount prefix, the only vendor at the root), so a run's poll sequence plays out as it did;
+once they are used up, a read (GET, HEAD) keeps its last recorded answer (a terminal state never
+changes) and anything else falls back to the mock's own behaviour. A body is answered as
+recorded: decoded, unless the recording kept its content coding. The token endpoint is never
+replayed: recorded tokens are masked, so the mock issues real ones. How many answers each
+request has had is kept in the store, so several workers play one sequence.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from mockserver.engine.journal import JournalEntry
 from mockserver.engine.verdicts import judge_request
 from mockserver.mock import Mock
 from mockserver.storage import keys
+from mockserver.web.mounts import Mounts
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -40,8 +42,7 @@ class RecordedAnswers:
         self.mock = mock
         self.app = app
         self.answers: dict[tuple[str, str, str, str], list[Recorded]] = {}
-        prefixes = {name: mock.mount_prefix(name) for name in mock.vendors}
-        self.prefixes = sorted(prefixes.items(), key=lambda item: len(item[1]), reverse=True)
+        self.mounts: Mounts[str] = Mounts(mock, {name: name for name in mock.vendors})
         for exchange in read(recording):
             vendor = exchange.vendor
             if vendor not in mock.vendors or exchange.path is None:
@@ -54,17 +55,17 @@ class RecordedAnswers:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
                  ) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        for vendor, prefix in self.prefixes:
-            if path.startswith(prefix + "/"):
-                key = (vendor, environ["REQUEST_METHOD"], path[len(prefix):],
-                       environ.get("QUERY_STRING", ""))
-                answers = self.answers.get(key)
-                if answers:
-                    answer = self._next(key, answers)
-                    if answer is not None:
-                        return self._answer(environ, start_response, vendor, prefix, answer)
-                break
+        path = environ.get("PATH_INFO", "") or "/"
+        found = self.mounts.resolve(environ.get("HTTP_HOST", ""), path)
+        if found is not None:
+            vendor, prefix = found
+            key = (vendor, environ["REQUEST_METHOD"], path[len(prefix):],
+                   environ.get("QUERY_STRING", ""))
+            answers = self.answers.get(key)
+            if answers:
+                answer = self._next(key, answers)
+                if answer is not None:
+                    return self._answer(environ, start_response, vendor, prefix, answer)
         return self.app(environ, start_response)
 
     def _next(self, key: tuple[str, str, str, str], answers: list[Recorded]

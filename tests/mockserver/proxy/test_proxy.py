@@ -24,6 +24,7 @@ from tests.broken.accounts import accounts
 from tests.broken.breakages import Breakage
 from tests.broken.catalogue import CATALOGUE, edit_json
 from tests.broken.serve import BASE_PATHS, options, serve_demo
+from tests.helpers import AtUrl, InWsgi, futurity_chat, futurity_reads
 from tests.mockserver.proxy.support import (
     FLOWFLOW_TOKEN,
     FLOWFLOW_WORKFLOW,
@@ -73,8 +74,56 @@ def test_the_proxy_answers_in_process_too(upstream):
     assert answer.status_code == 200 and answer.json["status"] == "completed"
     assert [e.verdict for e in app.mock.journal()] == ["conforms"]
     assert Client(app).get("/__mock__/journal").json[0]["source"] == "proxy"
-    elsewhere = Client(app).get("/nowhere")
-    assert elsewhere.status_code == 404 and elsewhere.json["vendors"] == {"phinite": "/phinite"}
+
+
+def _futurity_proxy(live: LiveServer) -> ProxyApp:
+    return ProxyApp(ProxyConfig(routes=[Route(contract="futurity",
+                                              upstream=live.base_url("futurity"))]))
+
+
+def test_prefix_root_and_host_reach_the_only_vendor_alike(upstream):
+    mock, live = upstream
+    app = _futurity_proxy(live)
+    chat = futurity_chat(InWsgi(app), "root")
+    answers = futurity_reads(InWsgi(app), chat)
+    assert answers["prefix"] == answers["root"] == answers["host"]
+    assert answers["prefix"] == futurity_reads(AtUrl(live.url), chat)["prefix"]
+    assert [status for status, _ in answers["root"]] == [200, 200, 404]
+    forwarded = [entry.path for entry in mock.journal()][:10]  # the creation, nine reads
+    assert forwarded[0] == "/futurity/v1/chats" and forwarded.count(
+        f"/futurity/v1/chats/{chat}") == 3
+    assert [entry.operation for entry in app.mock.journal()] == [
+        "createChat", *["getChat", "listChats", "getChat"] * 3]
+
+
+def test_prefix_root_and_host_through_the_proxy_over_a_socket(upstream):
+    _, live = upstream
+    with proxy({"futurity": live.base_url("futurity")}) as (base, app):
+        api = AtUrl(base)
+        answers = futurity_reads(api, futurity_chat(api, "host"))
+        docs = api.request("GET", "/futurity/v1/openapi.json")
+    assert answers["prefix"] == answers["root"] == answers["host"]
+    assert [status for status, _ in answers["host"]] == [200, 200, 404]
+    assert docs.status == 200 and docs.json()["servers"][0]["url"] == base + "/futurity/v1"
+    assert len(app.mock.journal()) == 10 and {e.verdict for e in app.mock.journal()} == {
+        "conforms"}
+
+
+@pytest.mark.parametrize("over", ["in-process", "socket"])
+def test_with_two_vendors_the_root_proxies_none(upstream, over):
+    _, live = upstream
+    with proxy({"futurity": live.base_url("futurity"),
+                "phinite": live.base_url("phinite")}) as (base, app):
+        api = InWsgi(app) if over == "in-process" else AtUrl(base)
+        answers = futurity_reads(api, futurity_chat(api, "host"))
+        elsewhere = api.request("GET", "/nowhere")
+    assert answers["prefix"] == answers["host"]
+    assert [status for status, _ in answers["host"]] == [200, 200, 404]
+    root = answers["root"][0]
+    assert root[0] == 404 and root[1]["error"] == "No vendor is proxied at /v1/chats/" + \
+        answers["host"][0][1]["data"]["id"]
+    assert elsewhere.status == 404 and elsewhere.json()["vendors"] == {
+        "futurity": "/futurity/v1", "phinite": "/phinite"}
 
 
 def test_a_gzipped_answer_is_relayed_as_sent_and_judged_decoded():

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from mockserver import LiveServer, Mock, MockConfig
 from mockserver.cli import main
-from tests.helpers import PDF, TESTS
+from tests.helpers import PDF, TESTS, AtUrl, Served, futurity_chat, futurity_reads
 from tests.mockserver.proxy.support import FURTHER, closed_port, further_session, proxy
 
 
@@ -76,6 +76,27 @@ def test_proxy_record_and_serve_from_recording_as_processes(tmp_path):
     finally:
         replayed.stop()
     assert seen == [answers[1].json(), answers[2].json()]
+
+
+def test_serve_proxy_and_replay_reach_a_vendor_by_prefix_root_and_host_alike(tmp_path):
+    with Served("futurity", "--store", "memory", cwd=tmp_path) as upstream:
+        chat = futurity_chat(AtUrl(upstream.base), "root")
+        served = futurity_reads(AtUrl(upstream.base), chat)
+        proxied = Started("proxy", "futurity", "--upstream", f"{upstream.base}/futurity/v1",
+                          "--store", "memory", "--record", "rec", cwd=tmp_path)
+        try:
+            through = futurity_reads(AtUrl(proxied.base), chat)
+        finally:
+            printed = proxied.stop()
+    assert served["prefix"] == served["root"] == served["host"]
+    assert through == served
+    assert f"{proxied.base}/v1   (the only vendor" in printed
+    with Served("futurity", "--store", "memory", "--from-recording", "rec",
+                cwd=tmp_path) as replayed:
+        again = futurity_reads(AtUrl(replayed.base), chat)
+        sources = {e["source"] for e in requests.get(f"{replayed.base}/__mock__/journal",
+                                                     timeout=5).json()}
+    assert again == served and sources == {"recording"}
 
 
 def test_usage_errors_name_what_is_wrong(tmp_path):

@@ -17,7 +17,15 @@ from mockserver import LiveServer, Mock, MockConfig
 from mockserver.proxy.recorder import HarWriter
 from tests.broken.breakages import Breakage, Call, Reply
 from tests.broken.serve import serve_demo
-from tests.helpers import InProcess, OverSocket
+from tests.helpers import (
+    FUTURITY_KEY,
+    WAYS,
+    AtUrl,
+    InProcess,
+    OverSocket,
+    futurity_chat,
+    futurity_reads,
+)
 from tests.mockserver.proxy.support import FURTHER, further_session, proxy
 
 
@@ -71,6 +79,49 @@ def test_the_recorded_poll_sequence_is_answered_again_in_order(recorded, tmp_pat
         assert seen == [*polled, polled[-1]]  # and a read keeps its last recorded answer
         sources = [e.source for e in mock.journal()]
         assert sources == ["mock"] + ["recording"] * (len(polled) + 2)
+        if isinstance(api, OverSocket):
+            api.close()
+
+
+@pytest.fixture(scope="module")
+def recorded_at_root(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, list]:
+    """A Futurity session recorded through the proxy, every request sent at the root: the
+    recording, the chat, and the answers (status, body) of its reads."""
+    directory = tmp_path_factory.mktemp("at-root")
+    with LiveServer(Mock(MockConfig(contracts=["futurity"]))) as live, \
+            proxy({"futurity": live.base_url("futurity")}, record=directory) as (base, _):
+        chat = futurity_chat(AtUrl(base), "root")
+        base_path, _ = WAYS["root"]
+        reads = [requests.get(f"{base}{base_path}{path}", headers=FUTURITY_KEY, timeout=10)
+                 for path in (f"/chats/{chat}", "/chats", "/chats/chat_unknown")]
+    return directory, chat, [(answer.status_code, answer.json()) for answer in reads]
+
+
+def test_a_recording_made_at_the_root_is_recorded_as_by_prefix(recorded_at_root):
+    directory, chat, _ = recorded_at_root
+    exchanges = read(directory)
+    assert [e.path for e in exchanges] == ["/chats", f"/chats/{chat}", "/chats",
+                                           "/chats/chat_unknown"]
+    assert {e.vendor for e in exchanges} == {"futurity"}
+    assert all(e.url.split("/futurity/v1/")[1].startswith("chats") for e in exchanges)
+
+
+@pytest.mark.parametrize("contracts", [["futurity"], ["futurity", "phinite"]],
+                         ids=["one vendor", "two vendors"])
+def test_a_recording_made_at_the_root_replays_by_prefix_root_and_host(recorded_at_root,
+                                                                       contracts):
+    directory, chat, reads = recorded_at_root
+    mock = Mock(MockConfig(contracts=contracts, recording=directory))
+    for api in (InProcess(mock), OverSocket(mock)):
+        mock.reset()
+        answers = futurity_reads(api, chat)
+        assert answers["prefix"] == answers["host"] == reads
+        if len(contracts) == 1:
+            assert answers["root"] == reads
+            assert [e.source for e in mock.journal()] == ["recording"] * 9
+        else:
+            assert answers["root"][0][0] == 404 and "No vendor" in answers["root"][0][1]["error"]
+            assert [e.source for e in mock.journal()] == ["recording"] * 6
         if isinstance(api, OverSocket):
             api.close()
 
