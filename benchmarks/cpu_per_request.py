@@ -17,6 +17,7 @@ prints the difference per call: start-up and warm-up cancel out. Slow: about a m
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import statistics
@@ -107,7 +108,8 @@ def instructions(name: str, calls: int) -> float:
             out = Path(folder) / f"callgrind.{count}"
             subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
                             sys.executable, __file__, "--only", name, "--calls", str(count)],
-                           check=True, capture_output=True, cwd=Path(__file__).parent)
+                           check=True, capture_output=True, cwd=Path(__file__).parent,
+                           env={**os.environ, "PYTHONHASHSEED": "0"})  # the same dicts' layout
             summary = re.search(r"^summary: (\d+)", out.read_text(errors="replace"), re.M)
             assert summary is not None, f"no summary in {out}"
             counts.append(int(summary.group(1)))
