@@ -14,9 +14,8 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from werkzeug.wrappers import Request
-
 from mockserver.engine.call import Reply
+from mockserver.engine.forms import VendorRequest
 from mockserver.engine.pipeline import VendorPipeline
 from mockserver.engine.wire import WireResponse
 from mockserver.mock import Mock
@@ -59,7 +58,7 @@ class VendorDispatch:
         runtime, prefix = self._resolve(environ.get("HTTP_HOST", ""), path)
         if runtime is None or path in self.pages or path.startswith(CONTROL_PREFIX + "/"):
             return self.flask_app(environ, start_response)
-        request = Request(environ)
+        request = VendorRequest(environ)
         request.max_content_length = self.mock.config.max_upload_bytes + 64 * 1024
         try:
             response = runtime.handle(request, prefix)
