@@ -73,6 +73,9 @@ def remove(document: Any, pointer: str) -> None:
         parent.pop(last, None)
 
 
+_REQUEST_SOURCES = tuple((source, f"$request.{source}.") for source in ("path", "query", "header"))
+
+
 def evaluate(expression: str, request: dict[str, Any], response_body: Any = None) -> Any:
     """Evaluate a runtime expression such as `$request.path.id` or `$response.body#/run/id`.
 
@@ -82,8 +85,7 @@ def evaluate(expression: str, request: dict[str, Any], response_body: Any = None
         return get(response_body, expression.partition("#")[2])
     if expression.startswith("$request.body"):
         return get(request.get("body"), expression.partition("#")[2])
-    for source in ("path", "query", "header"):
-        prefix = f"$request.{source}."
+    for source, prefix in _REQUEST_SOURCES:
         if expression.startswith(prefix):
             name = expression[len(prefix):]
             values = request.get(source, {})

@@ -23,6 +23,9 @@ __all__ = ["AuthError", "Authenticator", "IssuedToken", "MalformedCredentials",
            "credentials_problem", "presented_token"]
 
 
+_VALIDATED_TOKENS = 1024
+
+
 class AuthError(Exception):
     """The request is not authenticated; the message says why."""
 
@@ -50,6 +53,9 @@ class Authenticator:
         self.credentials = credentials
         self._store = store
         self._clock = clock
+        self._validated: dict[str, tuple[dict[str, Any], IssuedToken]] = {}
+        """token -> the stored record last validated and its model: a client polls with one
+        token, and the same record validates the same way."""
 
     def identify(self, operation: Operation, request: Request, now: float,
                  known: dict[str, dict[str, Any] | None] | None = None) -> str | None:
@@ -83,10 +89,20 @@ class Authenticator:
         stored = known[token] if token in known else self._store.get(keys.TOKENS, token)
         if stored is None or stored["vendor"] != self.contract.vendor:
             raise AuthError("Invalid or unknown bearer token")
-        issued = IssuedToken.model_validate(stored)
+        issued = self._issued(token, stored)
         if now >= issued.expires_at:
             raise AuthError("The access token has expired; request a new one")
         return issued.identity
+
+    def _issued(self, token: str, stored: dict[str, Any]) -> IssuedToken:
+        remembered = self._validated.get(token)
+        if remembered is not None and remembered[0] == stored:
+            return remembered[1]
+        issued = IssuedToken.model_validate(stored)
+        if len(self._validated) >= _VALIDATED_TOKENS:
+            self._validated.clear()
+        self._validated[token] = (stored, issued)
+        return issued
 
     def _check_key(self, token: str) -> str:
         if not any(_same(token, key) for key in self.credentials.keys):

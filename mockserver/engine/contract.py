@@ -22,6 +22,9 @@ from contracts.extensions import ErrorFormat, Extensions, Lifecycle
 
 __all__ = ["Contract", "MediaType", "Operation", "Parameter", "Response", "compile_schema"]
 
+_PLAIN = (str, int, type(None))
+"""Values that are their own example key (bool with int: the key holds the type too)."""
+
 def compile_schema(schema: dict[str, Any]) -> Any:
     """A compiled JSON Schema validator (jsonschema-rs: fast enough for every poll)."""
     return jsonschema_rs.Draft202012Validator(schema)
@@ -66,8 +69,8 @@ class Operation:
     error_format: ErrorFormat
     lifecycle_roles: list[tuple[str, Lifecycle]] = field(default_factory=list)
     _success: int | None = field(default=None, repr=False)
-    _examples: dict[tuple[int, str | None, str], bytes] = field(default_factory=dict,
-                                                                 repr=False)
+    _examples: dict[tuple[int, str | None, type, Any], bytes] = field(
+        default_factory=dict, repr=False)
 
     @property
     def secured(self) -> bool:
@@ -87,7 +90,10 @@ class Operation:
     def example(self, status: int, where: str | None = None, equals: Any = None) -> Any:
         """A copy of a named example of this status: the first whose value at `where` equals
         `equals` if asked, else the first one. None when the contract has none."""
-        key = (status, where, json.dumps(equals))
+        # a state name, mostly: the value itself (with its type: 1 and True are told apart),
+        # JSON text for one that cannot be a key
+        key = (status, where, type(equals), equals) if isinstance(equals, _PLAIN) else \
+            (status, where, dict, json.dumps(equals))
         if key not in self._examples:
             self._examples[key] = to_json(self._pick_example(status, where, equals))
         return from_json(self._examples[key])

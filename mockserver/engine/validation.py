@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Request
 
 from mockserver.engine.contract import MediaType, Operation
+from mockserver.engine.forms import mimetype
 from mockserver.engine.limits import TooDeep, parse_json
 from mockserver.engine.preferences import vendor_preferences
 
@@ -253,8 +254,8 @@ def _form_instance(media: MediaType, request: Request, max_json_depth: int
 
 
 def _upload(name: str, storage: FileStorage) -> Upload:
-    return Upload(name, storage.filename or "", storage.mimetype or "application/octet-stream",
-                  storage.read())
+    return Upload(name, storage.filename or "",
+                  mimetype(storage.content_type) or "application/octet-stream", storage.read())
 
 
 def _violation(error: Any, loc: tuple[str | int, ...]) -> Violation:

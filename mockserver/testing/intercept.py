@@ -21,19 +21,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from contextlib import ContextDecorator
-from io import BytesIO
+from contextlib import AbstractContextManager, ContextDecorator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import responses
 from flask import Flask
-from werkzeug.test import EnvironBuilder, run_wsgi_app
+from werkzeug.test import run_wsgi_app
 
 from mockserver.config import MockConfig
 from mockserver.engine.downloads import PATH as DOWNLOADS_PATH
 from mockserver.mock import Mock
 from mockserver.testing.handle import MockHandle
+from mockserver.testing.proxy_lookup import skipping_proxy_lookup
+from mockserver.testing.wsgi_environ import request_environ
 from mockserver.web.app import create_app
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ class Intercepted(ContextDecorator):
         self._passthrough = list(passthrough)
         self._requests: responses.RequestsMock | None = None
         self._httpx: respx.MockRouter | None = None
+        self._no_proxy_lookup: AbstractContextManager[None] | None = None
 
     def __enter__(self) -> Intercepted:
         if self._requests is not None:
@@ -95,6 +97,8 @@ class Intercepted(ContextDecorator):
         self._requests = _requests_mock(self.app, patterns, self._passthrough)
         self._httpx = _httpx_router(self.app, patterns, self._passthrough)
         self._requests.start()
+        self._no_proxy_lookup = skipping_proxy_lookup(patterns)
+        self._no_proxy_lookup.__enter__()
         if self._httpx is not None:
             self._httpx.start()
         self.mock.start_dispatcher()
@@ -107,7 +111,9 @@ class Intercepted(ContextDecorator):
             self._httpx.stop(quiet=True)
         if self._requests is not None:
             self._requests.stop(allow_assert=False)
-        self._requests = self._httpx = None
+        if self._no_proxy_lookup is not None:
+            self._no_proxy_lookup.__exit__(None, None, None)
+        self._requests = self._httpx = self._no_proxy_lookup = None
 
     def allow(self, prefix: Prefix) -> None:
         """Let requests to `prefix` reach the network from now on (e.g. a local live server)."""
@@ -151,10 +157,7 @@ def _requests_mock(app: Flask, patterns: list[re.Pattern[str]],
 def _call_app(app: Flask, method: str, url: str, headers: list[tuple[str, str]],
               body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
     """Run one request through the WSGI app as a server would receive it from `url`."""
-    parts = urlsplit(url)
-    environ = EnvironBuilder(method=method, base_url=f"{parts.scheme}://{parts.netloc}",
-                             path=parts.path or "/", query_string=parts.query, headers=headers,
-                             input_stream=BytesIO(body)).get_environ()
+    environ = request_environ(method, url, headers, body)
     chunks, status, response_headers = run_wsgi_app(app, environ, buffered=True)
     return int(status.split(" ", 1)[0]), list(response_headers.items()), b"".join(chunks)
 

@@ -11,9 +11,8 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from werkzeug.wrappers import Request
-
 from mockserver.engine.call import Reply
+from mockserver.engine.forms import VendorRequest
 from mockserver.engine.pipeline import VendorPipeline
 from mockserver.engine.wire import WireResponse
 from mockserver.mock import Mock
@@ -50,7 +49,7 @@ class VendorDispatch:
         if found is None:
             return self.flask_app(environ, start_response)
         runtime, prefix = found
-        request = Request(environ)
+        request = VendorRequest(environ)
         request.max_content_length = self.mock.config.max_upload_bytes + 64 * 1024
         try:
             response = runtime.handle(request, prefix)

@@ -214,3 +214,44 @@ def test_signed_download_urls_work_over_a_socket():
 def test_other_paths_on_a_vendor_host_stay_refused():
     with intercept("futurity"), pytest.raises(requests.ConnectionError):
         requests.get("https://api.futurity.work/__mock__/journal", timeout=5)
+
+
+def test_intercepted_urls_skip_the_environment_proxy_lookup_and_others_keep_it(monkeypatch):
+    """An intercepted request never meets a proxy: `requests` is not made to look one up (the
+    look-up was about 30% of an intercepted call); a passed-through request still is."""
+    import requests.sessions
+
+    looked_up: list[str] = []
+    real_lookup = requests.sessions.get_environ_proxies
+
+    def counting(url, no_proxy=None):
+        looked_up.append(url)
+        return real_lookup(url, no_proxy=no_proxy)
+
+    monkeypatch.setattr(requests.sessions, "get_environ_proxies", counting)
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # a proxy that answers nothing
+    original = requests.Session.merge_environment_settings
+    other = Mock(MockConfig(contracts=["phinite"]))
+    with LiveServer(other) as live, intercept("further", passthrough=[live.url + "/"]):
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        with requests.Session() as session:
+            session.proxies["http"] = "http://127.0.0.1:9"
+            token = session.post(f"{FURTHER}/api/v1/oauth2/access_token", timeout=5,
+                                 json={"client_id": "YOUR_CLIENT_ID",
+                                       "client_secret": "YOUR_CLIENT_SECRET"})
+            assert token.status_code == 200
+            assert looked_up == []
+            session.proxies.clear()
+            assert session.get(f"{live.url}/__mock__/clock", timeout=5).status_code == 200
+            assert looked_up == [f"{live.url}/__mock__/clock"]
+    assert requests.Session.merge_environment_settings is original
+
+
+def test_nested_interceptions_restore_the_proxy_lookup_when_the_last_one_ends():
+    original = requests.Session.merge_environment_settings
+    with intercept("further"):
+        with intercept("phinite"):
+            assert requests.Session.merge_environment_settings is not original
+        assert requests.Session.merge_environment_settings is not original  # further's still on
+        assert further_token()["Authorization"].startswith("Bearer ")
+    assert requests.Session.merge_environment_settings is original
