@@ -1,5 +1,5 @@
-"""The production WSGI server `mockserver serve` and `mockserver proxy` run on: granian (the
-default) or gunicorn, with the same workers, threads, socket, access log and shutdown.
+"""The production WSGI server `mockserver serve` and `mockserver proxy` run on: gunicorn (the
+default) or granian, with the same workers, threads, socket, access log and shutdown.
 
 The benchmarks start the same servers through `run`, so their figures describe what users get.
 """
