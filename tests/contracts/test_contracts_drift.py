@@ -24,8 +24,7 @@ from contracts.drift import judge
 from contracts.lint import lint_document
 from contracts.recording import MASK, masked, read
 from mockserver import LiveServer, Mock, MockConfig
-from tests.broken.breakages import Breakage, Call, Reply
-from tests.broken.serve import serve
+from tests.broken.drifted import record_drifted_flowflow
 from tests.mockserver.proxy.support import (
     FUTURITY,
     FUTURITY_ME,
@@ -145,30 +144,10 @@ def test_bodies_stored_by_hash_are_judged_as_well(clean, tmp_path):
 
 # -- in front of a drifted server --------------------------------------------------------------
 
-def _drifted(call: Call) -> Reply:
-    """FlowFlow as if it had moved on: a trace header everywhere, a `cost` on every run, a
-    PAUSED state on the first poll, and a 208 instead of the last poll's 200."""
-    reply = call.forward()
-    reply.headers["X-Trace-Id"] = "trace-1"
-    if not call.path.startswith("/api/v1/workflow/progress/") or reply.status != 200:
-        return reply
-    polls = call.state["polls"] = call.state.get("polls", 0) + 1
-    body = reply.json
-    body["workflow"]["run"]["cost"] = 0.25
-    if polls == 1:
-        body["workflow"]["run"]["status"] = "PAUSED"
-    reply.set_json(body, 208 if polls == 3 else None)
-    return reply
-
-
 @pytest.fixture(scope="module")
 def drifted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("drifted")
-    breakage = Breakage("drifted", "flowflow", "-", "a FlowFlow that moved on", _drifted)
-    with serve(breakage, MockConfig()) as root, \
-            proxy({"flowflow": root + "/flowflow"}, record=directory) as (base, _):
-        answers = flowflow_session(base, polls=2)
-    assert [a.status_code for a in answers] == [202, 200, 200, 208]
+    assert [a.status_code for a in record_drifted_flowflow(directory)] == [202, 200, 200, 208]
     return directory
 
 

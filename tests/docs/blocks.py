@@ -18,7 +18,7 @@ COMMANDS = frozenset({"console", "bash", "sh"})
 """Shell: run as printed against a served mock."""
 RUN = COMMANDS | {"python"}
 PARSED = frozenset({"yaml", "json"})
-SHOWN = frozenset({"text"})
+SHOWN = frozenset({"text", "markdown", "nginx"})
 """Output or a synopsis: shown, never run (the commands that print it are run elsewhere)."""
 
 _NOT_RUN = re.compile(r"<!--\s*not-run:(.*?)-->", re.S)

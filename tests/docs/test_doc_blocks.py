@@ -12,9 +12,9 @@ Writing docs (CONTRIBUTING): each fenced block says by its language how it is ch
   `mockserver serve` and `mockserver proxy` are started, waited for until they answer, and
   stopped when the page is done (at once unless the command ends in `&`).
 - ```bash / ```sh: the whole block is one script, which must exit 0.
-- ```python: a block defining `test_` functions is a test file: all of a page's run in one
-  pytest (with the plugin) in a subprocess, which must pass; any other block is run by python
-  and must exit 0.
+- ```python: a block defining `test_` functions (or assigning `test_...`) is a test file:
+  all of a page's run in one pytest (with the plugin) in a subprocess, which must pass; any
+  other block is run by python and must exit 0.
 - ```yaml / ```json: parsed.
 - ```text: what a command prints, or a synopsis; shown only.
 - A block that truly cannot run here is preceded by `<!-- not-run: the reason -->`.
@@ -101,6 +101,21 @@ def test_data_blocks_parse(block):
         json.loads(block.text)
     else:
         yaml.safe_load(block.text)
+
+
+def test_every_benchmark_the_docs_name_exists_and_takes_its_options():
+    """Benchmarks take minutes, so their command lines are shown, not run; each still names a
+    script that answers `--help` and knows every option the docs give it."""
+    named = {(match.group(1), match.group(2) or "") for block in ALL if block.language in SHOWN
+             for match in re.finditer(r"python (benchmarks/\w+\.py)([^\n#]*)", block.text)}
+    assert named
+    for script, options in sorted(named):
+        result = subprocess.run([sys.executable, script, "--help"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60, check=False)
+        assert result.returncode == 0, (script, result.stderr)
+        unknown = set(re.findall(r"--[\w-]+", options)) - set(re.findall(r"--[\w-]+",
+                                                                       result.stdout))
+        assert not unknown, f"{script} does not take {sorted(unknown)}"
 
 
 def test_every_page_is_in_the_site_navigation():
@@ -274,7 +289,8 @@ def test_the_blocks_of_each_page_run_as_printed(path, page):
     ran = 0
     for block in (b for b in ALL if b.path == path and _runnable(b)):
         ran += 1
-        if block.language == "python" and re.search(r"^def test_", block.text, re.M):
+        if block.language == "python" and re.search(r"^(?:def test_|test_\w+ = )", block.text,
+                                                    re.M):
             tests.append(block)
         elif block.language == "python":
             problems += _run_python(page, block)
