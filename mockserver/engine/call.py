@@ -56,6 +56,8 @@ class Reply:
     raw: bytes | None = None
     run: str | None = None
     """The run this reply created or read: the journal names it, linking a run to its requests."""
+    encoded: bytes | None = None
+    """The body's JSON, when the handler already has it (a remembered view)."""
     breaks_contract: bool = False
     """A test asked for this contract-breaking answer: the strict check journals its problems
     instead of refusing it."""
@@ -64,7 +66,9 @@ class Reply:
 StartHook = Callable[["Call", Run, random.Random], dict[str, Any]]
 """Called when a run is created; returns vendor data stored with the run."""
 ViewHook = Callable[["Call", Lifecycle, Run, Any], Any]
-"""Called with a run's response body (create or poll); returns the body to send."""
+"""Called with a run's response body (create or poll); returns the body to send. The poll view
+of an ended run must depend on the run and the base URL only, not the clock: it is built once
+per worker (`handlers/ended.py`)."""
 
 
 @dataclass(frozen=True)

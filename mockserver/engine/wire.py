@@ -30,6 +30,8 @@ class WireResponse(NamedTuple):
             data = reply.raw
         elif reply.body is None:
             data = b""
+        elif reply.encoded is not None:
+            data = reply.encoded
         else:
             data = to_json(reply.body)
         headers = [(name, value) for name, value in reply.headers.items()

@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any
 
 import rstr
+from pydantic_core import from_json, to_json
 
 import contracts
 from contracts import pointers
@@ -19,6 +20,7 @@ from contracts.extensions import Lifecycle
 from mockserver.engine.call import ApiError, Call, Handler, Key, Prefetching, Reply, VendorContext
 from mockserver.engine.contract import Contract, Operation
 from mockserver.engine.lifecycle import Run, advance, fingerprint, finish, make_plan, seeded_random
+from mockserver.handlers.ended import EndedView, EndedViews
 from mockserver.handlers.paging import page
 from mockserver.handlers.resources import timestamp
 from mockserver.handlers.webhooks import notify, watch
@@ -43,7 +45,8 @@ def lifecycle_handler(contract: Contract, operation: Operation) -> Handler | Non
             return partial(start_run, lifecycle=lifecycle, synchronous=role == "synchronous")
         link = contracts.link_parameters(contract.document, lifecycle)
         if role == "poll":  # reads its run in the request's first read
-            return Prefetching(partial(poll_run, lifecycle=lifecycle, link=link),
+            return Prefetching(partial(poll_run, lifecycle=lifecycle, link=link,
+                                       ended=EndedViews()),
                                partial(run_keys, lifecycle=lifecycle, link=link))
         if role == "cancel":
             return partial(cancel_run, lifecycle=lifecycle, link=link)
@@ -95,12 +98,26 @@ def new_run_id(call: Call, lifecycle: Lifecycle) -> str:
     return str(uuid.uuid4())
 
 
-def poll_run(call: Call, *, lifecycle: Lifecycle, link: dict[str, str]) -> Reply:
-    """The run as of now; `link`: the poll's path parameters as the create's link fills them."""
+def poll_run(call: Call, *, lifecycle: Lifecycle, link: dict[str, str],
+             ended: EndedViews) -> Reply:
+    """The run as of now; `link`: the poll's path parameters as the create's link fills them;
+    `ended`: the views of ended runs this worker has built."""
     vendor = call.vendor
-    key, run = _find_run(call, lifecycle, link)
-    seen = run if run.state in lifecycle.terminal else _polled(lifecycle, run, call.now)
-    if seen is not run and (run.plan.polls is not None or seen.state != run.state):
+    key, stored = _stored_run(call, lifecycle, link)
+    known = ended.find(call.operation.id, key, call.base_url, stored)
+    if known is not None:
+        _check_owner(call, lifecycle, known.run, link)
+        return Reply(call.operation.success_status(), known.body, run=known.run.id,
+                     encoded=known.encoded)
+    run = _owned_run(call, lifecycle, stored, link)
+    if run.state in lifecycle.terminal:
+        snapshot = from_json(to_json(stored))  # the view below may share the stored values
+        body = run_body(call, lifecycle, run, call.operation)
+        view = EndedView(snapshot, run, body, to_json(body))
+        ended.keep(call.operation.id, key, call.base_url, view)
+        return Reply(call.operation.success_status(), body, run=run.id, encoded=view.encoded)
+    seen = _polled(lifecycle, run, call.now)
+    if run.plan.polls is not None or seen.state != run.state:
         # Only a poll that changes a live run writes, atomically: a GET stays a read otherwise.
         updated = vendor.store.update(keys.RUNS, key, lambda current: _polled(
             lifecycle, Run.model_validate(current), call.now).model_dump())
@@ -160,13 +177,32 @@ def list_runs(call: Call, *, lifecycle: Lifecycle) -> Reply:
 def _find_run(call: Call, lifecycle: Lifecycle, link: dict[str, str]) -> tuple[str, Run]:
     """The caller's run the path names: 404 for an unknown id, another tenant's, or one under
     another parent."""
+    key, stored = _stored_run(call, lifecycle, link)
+    return key, _owned_run(call, lifecycle, stored, link)
+
+
+def _stored_run(call: Call, lifecycle: Lifecycle, link: dict[str, str]
+                ) -> tuple[str, dict[str, Any]]:
+    """The store key and stored value of the run the path names; 404 if there is none."""
     run_id = _run_id(call.inputs.path, lifecycle, link)
     key = keys.run_key(call.vendor.name, run_id)
     stored = call.read(keys.RUNS, key)
-    run = Run.model_validate(stored) if stored else None
-    if run is None or run.owner != call.identity or not _same_parent(call, run, link):
+    if not isinstance(stored, dict):
         raise ApiError(404, f"No {lifecycle.resource} {run_id!r} here")
-    return key, run
+    return key, stored
+
+
+def _owned_run(call: Call, lifecycle: Lifecycle, stored: dict[str, Any],
+               link: dict[str, str]) -> Run:
+    run = Run.model_validate(stored)
+    _check_owner(call, lifecycle, run, link)
+    return run
+
+
+def _check_owner(call: Call, lifecycle: Lifecycle, run: Run, link: dict[str, str]) -> None:
+    """Another tenant's run, or one under another parent, is not found: 404 as for no run."""
+    if run.owner != call.identity or not _same_parent(call, run, link):
+        raise ApiError(404, f"No {lifecycle.resource} {run.id!r} here")
 
 
 def _run_id(path: dict[str, Any], lifecycle: Lifecycle, link: dict[str, str]) -> str:

@@ -1,4 +1,4 @@
-"""`mockserver serve --server granian` (the default): granian's Rust HTTP server, its WSGI
+"""`mockserver serve --server granian`: granian's Rust HTTP server, its WSGI
 interface in worker processes of `threads` Python threads each.
 
 granian binds its own socket from a host and port; `serve` has bound the port already (so a
