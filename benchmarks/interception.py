@@ -1,6 +1,9 @@
 """Calls per second of authenticated Further AI polls with `requests`: intercepted in-process vs
 the same calls to a live mock on loopback (threaded werkzeug), plus the bare WSGI app for scale;
-each with the journal's request detail on (the default) and off.
+each with the journal's request detail on (the default) and off. The baseline is `responses`
+itself answering the same URL with the same fixed body and no mock behind it: the least any
+interception through `requests` and `responses` costs, which the in-process figure is printed
+as a share of.
 
     python benchmarks/interception.py [--calls 3000] [--rounds 5] [--vendors ...] [--profile]
 
@@ -18,6 +21,7 @@ import time
 from collections.abc import Callable
 
 import requests
+import responses
 from werkzeug.test import Client
 
 from mockserver import Mock, MockConfig, create_app
@@ -26,6 +30,8 @@ from mockserver.testing.live import LiveServer
 
 EXECUTIONS = "/api/v1/workflow-builder/workflows/wf-1/executions"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF"
+INTERCEPTED = "requests -> responses -> mock (in-process)"
+BARE = "requests -> responses -> fixed body (baseline)"
 
 
 def start_run(session: requests.Session, base: str) -> tuple[str, dict[str, str]]:
@@ -59,9 +65,14 @@ def measure(config: MockConfig, calls: int, profiler: cProfile.Profile | None
         intercepted.handle.freeze()  # the run stays `running`: every poll does the same work
         url, headers = start_run(session, "https://api.further.ai")
         poll = lambda: session.get(url, headers=headers, timeout=5).status_code  # noqa: E731
-        results["requests -> responses -> mock (in-process)"] = rate(calls, poll)
+        body = session.get(url, headers=headers, timeout=5).json()
+        results[INTERCEPTED] = rate(calls, poll)
         if profiler is not None:
             profiler.runcall(lambda: [poll() for _ in range(calls)])
+    with responses.RequestsMock() as bare, requests.Session() as session:
+        bare.get(url, json=body)
+        results[BARE] = rate(
+            calls, lambda: session.get(url, headers=headers, timeout=5).status_code)
 
     mock = Mock(config)
     mock.clock.freeze()
@@ -107,6 +118,9 @@ def main() -> None:
         calls_off, cpu_off = off[name]
         print(f"  {name:<48}{calls_on:>11.0f}{calls_off:>7.0f}{cpu_on:>16.0f}{cpu_off:>7.0f}"
               f"{cpu_on / cpu_off:>14.0%}")
+    for detail, figures in (("on", on), ("off", off)):
+        print(f"  in-process through the mock, detail {detail}: "
+              f"{figures[INTERCEPTED][0] / figures[BARE][0]:.0%} of the baseline's calls/s")
     if profiler is not None:
         report = io.StringIO()
         pstats.Stats(profiler, stream=report).sort_stats("cumulative").print_stats(35)

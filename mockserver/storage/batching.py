@@ -2,11 +2,14 @@
 processes share.
 
 A request hands its entry over and goes on; one background thread per process writes what has
-gathered at most `flush_seconds` later, and a request that finds `batch_size` entries waiting
-writes them itself. Each entry carries the tag its store gives it (the reset count the request
-saw), so that the store can drop entries from before a reset made elsewhere. A batch the store
-could not write is kept, in order and within the journal's cap, for the next flush; what is
-still held when the process exits is written then.
+gathered at most `flush_seconds` later, or at once when `batch_size` entries are waiting. A
+request writes the batch itself only when the flusher has fallen `backlog` entries behind (a
+slow store): otherwise the one request in every few hundred that filled a batch would pay for
+its write, and that write was the poll's slowest percentile. Each entry carries the tag its
+store gives it (the reset count the request saw), so that the store can drop entries from
+before a reset made elsewhere. A batch the store could not write is kept, in order and within
+the journal's cap, for the next flush; what is still held when the process exits is written
+then.
 """
 
 from __future__ import annotations
@@ -28,13 +31,16 @@ class JournalBatcher(Generic[Tag]):
     """Entries waiting for `write`, which receives them oldest first as (tag, entry) pairs."""
 
     def __init__(self, write: Callable[[list[tuple[Tag, str]]], None], *,
-                 flush_seconds: float = 0.05, batch_size: int = 200) -> None:
+                 flush_seconds: float = 0.05, batch_size: int = 200,
+                 backlog: int = 2000) -> None:
         self._write = write
         self._flush_seconds = flush_seconds
         self._batch_size = batch_size
+        self._backlog = backlog
         self._pending: list[tuple[Tag, str]] = []
         self._lock = threading.Lock()
         self._waiting = threading.Event()
+        self._full = threading.Event()
         self._flushing = threading.Lock()  # one batch at a time, so entries keep their order
         self._flusher = threading.Thread()
         atexit.register(self._flush_at_exit)
@@ -50,9 +56,11 @@ class JournalBatcher(Generic[Tag]):
                 self._flusher.start()
         if waiting == 1 or started:  # the flusher takes every entry that comes meanwhile
             self._waiting.set()
-        elif waiting >= self._batch_size:
+        if waiting >= self._backlog:
             with suppress(Exception):  # kept for the flusher: the request itself succeeded
                 self.flush()
+        elif waiting >= self._batch_size:
+            self._full.set()
 
     def flush(self) -> None:
         """Write what is held now; if the store fails, keep it for the next flush and raise."""
@@ -76,12 +84,14 @@ class JournalBatcher(Generic[Tag]):
     def _flush_soon(self) -> None:
         while True:
             self._waiting.wait()
-            threading.Event().wait(self._flush_seconds)  # real time, even under virtual sleep
+            self._full.wait(self._flush_seconds)  # real time, even under virtual sleep
             self._waiting.clear()
+            self._full.clear()
             try:
                 self.flush()
-            except Exception:  # kept: the next interval tries again
+            except Exception:  # kept: tried again an interval later, however full
                 self._waiting.set()
+                threading.Event().wait(self._flush_seconds)
 
     def _flush_at_exit(self) -> None:
         with suppress(Exception):  # the store gone too: nothing left to write them to

@@ -124,19 +124,24 @@ class SQLiteStore:
 
     @contextmanager
     def _transaction(self, *, changes_values: bool = True, resets: bool = False,
-                     writes: dict[Key, str | None] | None = None
+                     writes: dict[Key, str | None] | None = None, one_statement: bool = False
                      ) -> Iterator[sqlite3.Connection]:
         """`writes`: filled by the caller with every value it changes (None: deleted), so this
-        process's cache stays current through its own write (see `_keep_own_writes`)."""
+        process's cache stays current through its own write (see `_keep_own_writes`).
+        `one_statement`: the caller executes a single statement, which SQLite makes its own
+        transaction, so no BEGIN and COMMIT are sent (two of a create's three executes)."""
         connection = self._connection()
         with self._locked():
-            connection.execute("BEGIN IMMEDIATE")
-            try:
+            if one_statement:
                 yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
+            else:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
             if changes_values:
                 # After the commit: a reader that sees the new count also sees the new rows.
                 before, resets_before = _COUNTERS.unpack_from(self._counters)
@@ -195,7 +200,7 @@ class SQLiteStore:
 
     def put(self, kind: str, key: str, value: Value) -> None:
         text = encode(value)
-        with self._transaction(writes={(kind, key): text}) as connection:
+        with self._transaction(writes={(kind, key): text}, one_statement=True) as connection:
             connection.execute(
                 "INSERT OR REPLACE INTO entries (kind, key, value) VALUES (?, ?, ?)",
                 (kind, key, text),
@@ -222,7 +227,7 @@ class SQLiteStore:
             return changed
 
     def delete(self, kind: str, key: str) -> bool:
-        with self._transaction(writes={(kind, key): None}) as connection:
+        with self._transaction(writes={(kind, key): None}, one_statement=True) as connection:
             cursor = connection.execute(
                 "DELETE FROM entries WHERE kind = ? AND key = ?", (kind, key)
             )
@@ -235,7 +240,7 @@ class SQLiteStore:
         return [decode(row[0]) for row in rows]
 
     def put_blob(self, key: str, data: bytes) -> None:
-        with self._transaction() as connection:
+        with self._transaction(one_statement=True) as connection:
             connection.execute("INSERT OR REPLACE INTO blobs (key, data) VALUES (?, ?)",
                                (key, data))
 

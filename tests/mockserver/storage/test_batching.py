@@ -26,12 +26,44 @@ def test_entries_are_written_in_order_by_the_background_thread():
     assert written == [(0, "e0"), (0, "e1"), (0, "e2")]
 
 
-def test_a_full_batch_is_written_by_the_request_that_fills_it():
-    batches: list[list[tuple[int, str]]] = []
-    batcher = JournalBatcher(batches.append, flush_seconds=60, batch_size=3)
+def test_a_full_batch_is_written_at_once_by_the_flusher_not_by_the_request():
+    written: list[tuple[str, list[str]]] = []
+    done = threading.Event()
+
+    def write(batch: list[tuple[int, str]]) -> None:
+        written.append((threading.current_thread().name, [entry for _, entry in batch]))
+        done.set()
+
+    batcher = JournalBatcher(write, flush_seconds=60, batch_size=3)
     for index in range(3):
         batcher.add(0, f"e{index}")
-    assert [entry for batch in batches for _, entry in batch] == ["e0", "e1", "e2"]
+    assert done.wait(5), "a full batch waits for no interval"
+    assert written == [("journal-flush", ["e0", "e1", "e2"])]
+
+
+def test_a_backlog_the_flusher_cannot_keep_up_with_is_written_by_the_request():
+    """A flusher stuck behind a slow write: the request that reaches the backlog waits until
+    it is written (by itself, or the flusher if that gets there first), so what a process holds
+    stays bounded."""
+    release, writing = threading.Event(), threading.Event()
+    written: list[str] = []
+
+    def write(batch: list[tuple[int, str]]) -> None:
+        if not writing.is_set():
+            writing.set()
+            release.wait(5)
+        written.extend(entry for _, entry in batch)
+
+    batcher = JournalBatcher(write, flush_seconds=60, batch_size=2, backlog=4)
+    batcher.add(0, "a")
+    batcher.add(0, "b")
+    assert writing.wait(5)  # the flusher holds "a" and "b" in a slow write
+    for entry in "cde":
+        batcher.add(0, entry)
+    assert written == []
+    threading.Timer(0.2, release.set).start()
+    batcher.add(0, "f")  # the fourth held: this request waits for the slow write, then writes
+    assert written == ["a", "b", "c", "d", "e", "f"]
 
 
 class Store:

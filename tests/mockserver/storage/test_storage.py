@@ -250,6 +250,7 @@ def test_sqlite_keeps_its_cache_through_its_own_writes_and_no_one_elses(tmp_path
     assert len(statements) == writes  # all from the cache
     other.put("clock", "c", {"t": 2})
     mine.put("run", "a", {"state": "completed"})  # its own write after another's
+    written = len(statements)
     assert mine.get_many(keys)[("clock", "c")] == {"t": 2}
-    assert len(statements) > writes + 3  # read again
+    assert len(statements) > written  # read again
     assert mine.get("run", "a") == {"state": "completed"}
