@@ -1,11 +1,11 @@
 """CPU per request of the mock's hot paths, in-process: figures a busy machine cannot scatter much.
 
-Paths: Further AI's poll of a completed execution and its multipart create, each a call of the
-WSGI app as `serve` builds it (strict responses, the journal with each request's detail), on
-the SQLite store and on Redis (a private `redis-server` on loopback; the client's CPU only, not
-redis-server's); and an authenticated poll through the pytest plugin's interception (`requests`
-→ `responses` → the mock). Wall-clock rates depend on the neighbours; process CPU time much
-less, and instruction counts (`--instructions`, under valgrind's callgrind) not at all.
+Paths: Further AI's poll of a completed execution, of a running one, and its multipart create, each
+a call of the WSGI app as `serve` builds it (strict responses, the journal with each request's
+detail), on the SQLite store and on Redis (a private `redis-server` on loopback; the client's CPU
+only, not redis-server's); and an authenticated poll through the pytest plugin's interception
+(`requests` → `responses` → the mock). Wall-clock rates depend on the neighbours; process CPU time
+much less, and instruction counts (`--instructions`, under valgrind's callgrind) not at all.
 
     python benchmarks/cpu_per_request.py [--calls 2000] [--rounds 5] [--paths ...]
     python benchmarks/cpu_per_request.py --instructions [--paths ...]
@@ -36,7 +36,7 @@ from store_backends import redis_server
 from mockserver import MockConfig, create_app
 from mockserver.testing.intercept import intercept
 
-PATHS = ("poll", "create", "intercept", "redis-poll", "redis-create")
+PATHS = ("poll", "poll-running", "create", "intercept", "redis-poll", "redis-create")
 WARM_UP = 200
 
 
@@ -46,7 +46,7 @@ def paths(names: list[str]) -> Iterator[dict[str, Callable[[], int]]]:
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         found: dict[str, Callable[[], int]] = {}
-        if {"poll", "create"} & set(names):
+        if {"poll", "poll-running", "create"} & set(names):
             app = create_app(MockConfig(contracts=["further"],
                                         store=str(folder / "cpu.sqlite3")))
             found.update(requests_for(app))

@@ -1,9 +1,9 @@
-"""Where the served mock's two hot requests spend their time, in-process: Further AI's poll of
-a completed execution and its multipart create, each a call of the WSGI app as `serve` builds
-it (SQLite store, strict responses, the journal with each request's detail) with the environ a
-server would pass (no HTTP, no test client), profiled with cProfile. Prints the calls per
-second and CPU per call without the profiler, then the functions that cost most (own time,
-and cumulative).
+"""Where the served mock's hot requests spend their time, in-process: Further AI's poll of a
+completed execution, of a running one, and its multipart create, each a call of the WSGI app as
+`serve` builds it (SQLite store, strict responses, the journal with each request's detail) with
+the environ a server would pass (no HTTP, no test client), profiled with cProfile. Prints the
+calls per second and CPU per call without the profiler, then the functions that cost most (own
+time, and cumulative).
 
     python benchmarks/hot_path.py [--calls 3000] [--top 25] [--store sqlite|memory]
 """
@@ -39,11 +39,16 @@ def requests_for(app: Any) -> dict[str, Callable[[], int]]:
                           data={"files": [(io.BytesIO(PDF), "a.pdf", "application/pdf")]})
     poll = f"{EXECUTIONS}/{started.json['workflow_execution_id']}"
     assert client.get(poll, headers=auth).json["status"] == "completed"
+    running = client.post(EXECUTIONS, headers={**auth, "Prefer": "seconds=86400"},
+                          data={"files": [(io.BytesIO(PDF), "a.pdf", "application/pdf")]})
+    live = f"{EXECUTIONS}/{running.json['workflow_execution_id']}"
+    assert client.get(live, headers=auth).json["status"] == "running"
     # the same bytes as the served benchmarks' create (poll_endpoint.CREATE_SCRIPT)
     body = (b'--bench\r\nContent-Disposition: form-data; name="files"; filename="a.pdf"\r\n'
             b"Content-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--bench--\r\n")
     content_type = "multipart/form-data; boundary=bench"
     polling = EnvironBuilder(path=poll, headers=auth).get_environ()
+    polling_live = EnvironBuilder(path=live, headers=auth).get_environ()
     creating = EnvironBuilder(path=EXECUTIONS, method="POST", headers=auth, data=body,
                               content_type=content_type).get_environ()
 
@@ -54,7 +59,8 @@ def requests_for(app: Any) -> dict[str, Callable[[], int]]:
             pass
         return int(answered[0].split()[0])
 
-    return {"poll": lambda: call(polling), "create": lambda: call(creating, body)}
+    return {"poll": lambda: call(polling), "poll-running": lambda: call(polling_live),
+            "create": lambda: call(creating, body)}
 
 
 def rate(call: Callable[[], int], calls: int) -> tuple[float, float]:

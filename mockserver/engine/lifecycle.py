@@ -121,7 +121,23 @@ def make_plan(lifecycle: Lifecycle, timing: Timing, wanted: Preferences,
 
 def route(lifecycle: Lifecycle, outcome: str) -> list[str]:
     """The longest allowed path of states from the initial one to `outcome`, so that a run shows
-    every intermediate state its contract declares on the way."""
+    every intermediate state its contract declares on the way. Found once per lifecycle and
+    outcome: every poll of a live run asks."""
+    found = _routes.get((id(lifecycle), outcome))
+    if found is not None and found[0] is lifecycle:  # the same object, not a reused id
+        return found[1]
+    best = _longest_route(lifecycle, outcome)
+    if len(_routes) >= _ROUTES_KEPT:
+        _routes.clear()
+    _routes[(id(lifecycle), outcome)] = (lifecycle, best)
+    return best
+
+
+_ROUTES_KEPT = 256
+_routes: dict[tuple[int, str], tuple[Lifecycle, list[str]]] = {}
+
+
+def _longest_route(lifecycle: Lifecycle, outcome: str) -> list[str]:
     best: list[str] = []
 
     def explore(path: list[str]) -> None:

@@ -104,11 +104,12 @@ def poll_run(call: Call, *, lifecycle: Lifecycle, link: dict[str, str],
     `ended`: the views of ended runs this worker has built."""
     vendor = call.vendor
     key, stored = _stored_run(call, lifecycle, link)
-    known = ended.find(call.operation.id, key, call.base_url, stored)
-    if known is not None:
-        _check_owner(call, lifecycle, known.run, link)
-        return Reply(call.operation.success_status(), known.body, run=known.run.id,
-                     encoded=known.encoded)
+    if stored.get("state") in lifecycle.terminal:
+        known = ended.find(call.operation.id, key, call.base_url, stored)
+        if known is not None:
+            _check_owner(call, lifecycle, known.run, link)
+            return Reply(call.operation.success_status(), known.body, run=known.run.id,
+                         encoded=known.encoded)
     run = _owned_run(call, lifecycle, stored, link)
     if run.state in lifecycle.terminal:
         snapshot = from_json(to_json(stored))  # the view below may share the stored values
