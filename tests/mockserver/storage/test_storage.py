@@ -196,6 +196,18 @@ def test_pending_journal_entries_are_seen_by_the_next_read(store):
     assert [entry["i"] for entry in store.journal(10)] == [0, 1, 2]  # before any flush interval
 
 
+def test_journal_entries_keep_their_text_whatever_it_holds(store):
+    """Entries of every shape come back as written: line breaks between tokens, escaped ones
+    inside strings, spaces, digits and non-ASCII at the start of a value (a batch is one text
+    of lines on Redis)."""
+    written = ['{"a":\n1,\r\n "b": "x\\ny"}', '{"path": " 12 /v1/é"}', '{"n": 2}\n']
+    for entry in written:
+        store.append_journal(entry)
+    got = [{name: value for name, value in entry.items() if name != "seq"}
+           for entry in store.journal(10)]
+    assert got == [{"a": 1, "b": "x\ny"}, {"path": " 12 /v1/é"}, {"n": 2}]
+
+
 def test_the_journal_cap_holds_when_many_threads_append_in_batches(store):
     def append(thread: int) -> None:
         for index in range(800):
