@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import multiprocessing
 import os
 import signal
 import socket
@@ -81,12 +82,20 @@ def _serve_worker(worker_id: int, callback: Any, sock: Any, ipc: Any, loop: Any,
         return stopping
 
     granian._signals.set_sync_signals = set_sync_signals  # this worker process only
-    threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True,
+    threading.Thread(target=_stop_when_orphaned, args=(_main_process_id(),), daemon=True,
                      name="orphan-check").start()
     try:
         MPServer._spawn_wsgi_worker.__wrapped__(worker_id, callback, sock, ipc, loop, *settings)
     finally:
         atexit._run_exitfuncs()
+
+
+def _main_process_id() -> int:
+    """The main process's id as `multiprocessing` recorded it when it started this worker: a
+    main process killed while the worker was still starting has been replaced as its parent by
+    then, and waiting for `os.getppid()` to change from the new parent would never end."""
+    parent = multiprocessing.parent_process()
+    return parent.pid if parent is not None and parent.pid is not None else os.getppid()
 
 
 def _stop_when_orphaned(parent: int) -> None:

@@ -7,7 +7,10 @@ on the in-process `LiveServer` (memory store, threads).
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -206,6 +209,40 @@ def test_the_workers_of_a_server_killed_outright_stop_by_themselves(
             except requests.ConnectionError:
                 answered = False
         assert not answered, "a worker still serves 20 s after its main process was killed"
+
+
+ORPHANED_WHILE_STARTING = """
+import multiprocessing, os, sys, time
+
+def worker(out, main):
+    while os.getppid() == main:  # a worker still starting when its main process dies
+        time.sleep(0.05)
+    from mockserver.web.on_granian import _main_process_id
+    with open(out, "w") as answer:
+        answer.write(f"{_main_process_id()} {os.getppid()}")
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method(sys.argv[2])
+    multiprocessing.Process(target=worker, args=(sys.argv[1], os.getpid())).start()
+    os._exit(0)  # as a SIGKILL would: nothing waits for the worker
+"""
+
+
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_a_granian_worker_whose_main_process_died_while_it_started_knows_it(
+        tmp_path: Path, start_method: str) -> None:
+    """The orphan check compares the parent with the main process `multiprocessing` recorded,
+    not with the parent the worker sees first: one started late sees the adopting process."""
+    script, out = tmp_path / "main.py", tmp_path / "answer.txt"
+    script.write_text(ORPHANED_WHILE_STARTING, encoding="utf-8")
+    main = subprocess.Popen([sys.executable, str(script), str(out), start_method],
+                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(Path.cwd())})
+    main.wait(30)
+    deadline = time.monotonic() + 30
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    recorded, adopted = map(int, out.read_text(encoding="utf-8").split())
+    assert recorded == main.pid and adopted != main.pid
 
 
 def _messages(base: str, chat: str) -> list[dict]:
