@@ -5,7 +5,13 @@ the environ a server would pass (no HTTP, no test client), profiled with cProfil
 calls per second and CPU per call without the profiler, then the functions that cost most (own
 time, and cumulative).
 
-    python benchmarks/hot_path.py [--calls 3000] [--top 25] [--store sqlite|memory]
+    python benchmarks/hot_path.py [--calls 3000] [--top 25] [--store sqlite|memory|redis]
+    python benchmarks/hot_path.py --latency [--calls 30000] [--store ...]
+
+`--latency` times each poll of a completed execution instead, one after another in one thread,
+and prints the percentiles of the wall time per call: the journal's batch writes show there. The
+app is frozen for the garbage collector as `serve`'s workers freeze it.
+`--store redis` starts a private `redis-server` (needs redis-server on the PATH).
 """
 
 from __future__ import annotations
@@ -17,12 +23,15 @@ import pstats
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from store_backends import redis_server
 from werkzeug.test import Client, EnvironBuilder
 
 from mockserver import MockConfig, create_app
+from mockserver.web.worker import frozen
 
 EXECUTIONS = "/further/api/v1/workflow-builder/workflows/wf-1/executions"
 PDF = b"%PDF-1.4"
@@ -73,15 +82,36 @@ def rate(call: Callable[[], int], calls: int) -> tuple[float, float]:
     return calls / (time.perf_counter() - began), (time.process_time() - cpu) / calls * 1e6
 
 
+def print_latency(call: Callable[[], int], calls: int, store: str) -> None:
+    """Percentiles of the wall time of `calls` calls in a row, after a warm-up."""
+    for _ in range(1000):
+        call()
+    times = []
+    for _ in range(calls):
+        began = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - began) * 1e6)
+    times.sort()
+    shown = ", ".join(f"p{label} {times[int(len(times) * share)]:,.0f}"
+                      for label, share in (("50", 0.5), ("99", 0.99), ("99.9", 0.999)))
+    print(f"poll of a completed execution, {calls:,} calls in one thread ({store} store): "
+          f"{shown}, max {times[-1]:,.0f} us")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--store", choices=["sqlite", "memory"], default="sqlite")
+    parser.add_argument("--store", choices=["sqlite", "memory", "redis"], default="sqlite")
+    parser.add_argument("--latency", action="store_true")
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        store = str(Path(folder) / "hot.sqlite3") if options.store == "sqlite" else "memory"
-        calls = requests_for(create_app(MockConfig(contracts=["further"], store=store)))
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
+        store = {"sqlite": str(Path(folder) / "hot.sqlite3"), "memory": "memory"}.get(
+            options.store) or stack.enter_context(redis_server(Path(folder)))
+        calls = requests_for(frozen(create_app(MockConfig(contracts=["further"], store=store))))
+        if options.latency:
+            print_latency(calls["poll"], options.calls, options.store)
+            return
         for name, call in calls.items():
             per_second, cpu = rate(call, options.calls)
             print(f"{name}: {per_second:,.0f} calls/s, {cpu:.0f} us CPU per call "

@@ -144,20 +144,20 @@ class Server:
                               json={"client_id": "YOUR_CLIENT_ID",
                                     "client_secret": "YOUR_CLIENT_SECRET"}, timeout=5)
         self.auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        started = requests.post(self.base + EXECUTIONS, timeout=5,
-                                headers={**self.auth, "Prefer": "polls=1"},
-                                files=[("files", ("a.pdf", b"%PDF-1.4", "application/pdf"))])
-        self.poll_url = f"{self.base}{EXECUTIONS}/{started.json()['workflow_execution_id']}"
-        polled = requests.get(self.poll_url, headers=self.auth, timeout=5)
-        assert polled.json()["status"] == "completed", polled.text
-        running = requests.post(self.base + EXECUTIONS, timeout=5,
-                                headers={**self.auth, "Prefer": "seconds=86400"},
-                                files=[("files", ("a.pdf", b"%PDF-1.4", "application/pdf"))])
-        self.running_url = f"{self.base}{EXECUTIONS}/{running.json()['workflow_execution_id']}"
-        polled = requests.get(self.running_url, headers=self.auth, timeout=5)
-        assert polled.json()["status"] == "running", polled.text
+        self.poll_url = self.execution("polls=1", "completed")
+        self.running_url = self.execution("seconds=86400", "running")
         for url, headers, body in self.routes(script):  # warm up
             wrk(url, 2, connections, headers, body)
+
+    def execution(self, prefer: str, state: str) -> str:
+        """The poll URL of a new execution with this `Prefer`, once a poll finds it in `state`."""
+        started = requests.post(self.base + EXECUTIONS, timeout=5,
+                                headers={**self.auth, "Prefer": prefer},
+                                files=[("files", ("a.pdf", b"%PDF-1.4", "application/pdf"))])
+        url = f"{self.base}{EXECUTIONS}/{started.json()['workflow_execution_id']}"
+        polled = requests.get(url, headers=self.auth, timeout=5)
+        assert polled.json()["status"] == state, polled.text
+        return url
 
     def routes(self, script: Path) -> list[tuple[str, dict[str, str], Path | None]]:
         """(url, headers, wrk script) of the bare route, the two polls and the create."""

@@ -93,19 +93,14 @@ end
 return texts
 """
 
-# KEYS: journal, seq, resets. ARGV: limit, then the batch: one line per entry, "<resets read or
-# nothing> <entry>". One argument, not two per entry: redis-py sends each large argument with a
-# write of its own, and a flusher that lets go of the GIL for every write waits for it again
-# each time, behind busy request threads. An entry read before the newest reset is dropped; the
-# rest are numbered in order, the cap kept in one step.
+# KEYS: journal, seq, resets. ARGV: limit, then (resets read or '', entry) pairs. An entry read
+# before the newest reset is dropped; the rest are numbered in order, the cap kept in one step.
 _APPEND = """
 local resets = tonumber(redis.call('GET', KEYS[3]) or '0')
 local kept = {}
-for line in string.gmatch(ARGV[2], '[^\\n]+') do
-    local space = string.find(line, ' ', 1, true)
-    local tag = string.sub(line, 1, space - 1)
-    if tag == '' or tonumber(tag) >= resets then
-        kept[#kept + 1] = string.sub(line, space + 1)
+for i = 2, #ARGV, 2 do
+    if ARGV[i] == '' or tonumber(ARGV[i]) >= resets then
+        kept[#kept + 1] = ARGV[i + 1]
     end
 end
 if #kept == 0 then
@@ -157,10 +152,10 @@ class RedisStore:
         self._append = client.register_script(_APPEND)
         self._clear = client.register_script(_CLEAR)
         self._resets_lock = threading.Lock()
-        # A full batch is written by the request that fills it: a flusher thread would wait for
-        # the GIL again after each of the write's socket calls, behind busy request threads
-        # (measured: 250-320 ms a batch under one busy thread, and the backlog then written by
-        # a request anyway), where a request thread gets it straight back.
+        # A full batch is written by the request that fills it: a flusher thread waits for the
+        # GIL again after each of the write's socket calls, behind busy request threads, and
+        # fell so far behind that requests wrote its backlog anyway (`hot_path.py --latency
+        # --store redis`); a request thread gets the GIL straight back.
         self._journal_batches = JournalBatcher[str](self._write_journal,  # tagged: resets read
                                                     flush_seconds=_JOURNAL_FLUSH_SECONDS,
                                                     batch_size=_JOURNAL_BATCH,
@@ -311,11 +306,8 @@ class RedisStore:
 
     def _write_journal(self, batch: list[tuple[str, str]]) -> None:
         with self._reaching():
-            # a line break in JSON text is whitespace between tokens (never inside a string),
-            # so a space stands for it and every entry stays on its line
             self._append(keys=[self._journal, self._seq, self._resets],
-                         args=[JOURNAL_LIMIT, "\n".join(f"{tag} {entry.replace(chr(10), ' ')}"
-                                                         for tag, entry in batch)])
+                         args=[JOURNAL_LIMIT, *(part for pair in batch for part in pair)])
 
     def journal(self, limit: int = 100) -> list[Value]:
         if limit <= 0:

@@ -211,6 +211,7 @@ def test_the_workers_of_a_server_killed_outright_stop_by_themselves(
         assert not answered, "a worker still serves 20 s after its main process was killed"
 
 
+REPOSITORY = Path(__file__).resolve().parents[2]
 ORPHANED_WHILE_STARTING = """
 import multiprocessing, os, sys, time
 
@@ -236,7 +237,7 @@ def test_a_granian_worker_whose_main_process_died_while_it_started_knows_it(
     script, out = tmp_path / "main.py", tmp_path / "answer.txt"
     script.write_text(ORPHANED_WHILE_STARTING, encoding="utf-8")
     main = subprocess.Popen([sys.executable, str(script), str(out), start_method],
-                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(Path.cwd())})
+                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPOSITORY)})
     main.wait(30)
     deadline = time.monotonic() + 30
     while not out.exists() and time.monotonic() < deadline:
