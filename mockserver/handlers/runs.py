@@ -6,12 +6,9 @@ written in at the places the lifecycle description names.
 
 from __future__ import annotations
 
-import random
-import uuid
 from functools import partial
 from typing import Any
 
-import rstr
 from pydantic_core import from_json, to_json
 
 import contracts
@@ -21,6 +18,7 @@ from mockserver.engine.call import ApiError, Call, Handler, Key, Prefetching, Re
 from mockserver.engine.contract import Contract, Operation
 from mockserver.engine.lifecycle import Run, advance, fingerprint, finish, make_plan, seeded_random
 from mockserver.handlers.ended import EndedView, EndedViews
+from mockserver.handlers.ids import IdMaker
 from mockserver.handlers.paging import page
 from mockserver.handlers.resources import timestamp
 from mockserver.handlers.webhooks import notify, watch
@@ -30,7 +28,6 @@ __all__ = [
     "cancel_run",
     "lifecycle_handler",
     "list_runs",
-    "new_run_id",
     "poll_run",
     "run_body",
     "run_keys",
@@ -42,7 +39,9 @@ def lifecycle_handler(contract: Contract, operation: Operation) -> Handler | Non
     """The handler of a lifecycle's create, synchronous, poll, cancel or list operation."""
     for role, lifecycle in operation.lifecycle_roles:
         if role in ("create", "synchronous"):
-            return partial(start_run, lifecycle=lifecycle, synchronous=role == "synchronous")
+            return partial(start_run, lifecycle=lifecycle, synchronous=role == "synchronous",
+                           new_id=IdMaker(_id_schema(operation, lifecycle),
+                                          f"{operation.id}'s {lifecycle.id.create}"))
         link = contracts.link_parameters(contract.document, lifecycle)
         if role == "poll":  # reads its run in the request's first read
             return Prefetching(partial(poll_run, lifecycle=lifecycle, link=link,
@@ -55,14 +54,14 @@ def lifecycle_handler(contract: Contract, operation: Operation) -> Handler | Non
     return None
 
 
-def start_run(call: Call, *, lifecycle: Lifecycle, synchronous: bool) -> Reply:
+def start_run(call: Call, *, lifecycle: Lifecycle, synchronous: bool, new_id: IdMaker) -> Reply:
     """Create a run whose plan (outcome, duration) is fixed now; answer its first view."""
     vendor = call.vendor
     wanted = vendor.scenarios.take(vendor.name, lifecycle.resource) or call.prefer
     request = {"path": call.inputs.path, "query": call.inputs.query, "body": call.inputs.body}
     uploads = [fingerprint(upload.filename, upload.data.hex()) for upload in call.inputs.uploads]
     rng = seeded_random(vendor.seed, vendor.name, call.operation.id, request, uploads)
-    run = Run(vendor=vendor.name, resource=lifecycle.resource, id=new_run_id(call, lifecycle),
+    run = Run(vendor=vendor.name, resource=lifecycle.resource, id=new_id(),
               owner=call.identity, created_at=call.now,
               plan=make_plan(lifecycle, vendor.timing, wanted, rng),
               state=lifecycle.initial, request=request)
@@ -87,15 +86,11 @@ def start_run(call: Call, *, lifecycle: Lifecycle, synchronous: bool) -> Reply:
     return Reply(status, body, run=run.id)
 
 
-def new_run_id(call: Call, lifecycle: Lifecycle) -> str:
-    """A fresh id of the form the contract declares for runs (its `pattern`, else a UUID)."""
-    response = call.operation.response_for(call.operation.success_status())
+def _id_schema(operation: Operation, lifecycle: Lifecycle) -> dict[str, Any] | None:
+    """The schema of the run id in the create's success body, if it declares one."""
+    response = operation.response_for(operation.success_status())
     media = response.media.get("application/json") if response else None
-    schema = pointers.subschema(media.schema, lifecycle.id.create) if media else None
-    pattern = (schema or {}).get("pattern")
-    if pattern:
-        return str(rstr.Rstr(random.Random(uuid.uuid4().int)).xeger(pattern))
-    return str(uuid.uuid4())
+    return pointers.subschema(media.schema, lifecycle.id.create) if media else None
 
 
 def poll_run(call: Call, *, lifecycle: Lifecycle, link: dict[str, str],
