@@ -23,7 +23,7 @@ def test_the_examples_of_every_vendor_with_a_mock_pass():
              if find_spec(f"mockserver.vendors.{vendor}") is not None}
     assert {"further", "phinite"} <= set(ready)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
          *(str(path.relative_to(ROOT)) for path in ready.values())],
         cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
