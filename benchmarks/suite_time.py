@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SUMMARY = re.compile(r"^=+ (.*) in [\d.]+s", re.M)
+SUMMARY = re.compile(r"^=*\s*(\d+ (?:passed|failed|error).*?) in [\d.]+s", re.M)
+"""pytest's closing counts, with `-q` (no `=` border) or without."""
 
 
 def timed_suite(workers: str, paths: list[str]) -> tuple[float, int, str]:
