@@ -79,14 +79,18 @@ def _serve_worker(worker_id: int, callback: Any, sock: Any, ipc: Any, loop: Any,
     def set_sync_signals() -> Any:
         stopping = install_granian_signals()
         stopping_on_term(callback)
+        # Only now: a SIGTERM before granian's handler meets the main process's, inherited by
+        # the fork, and is lost.
+        threading.Thread(target=_stop_when_orphaned, args=(main_process, served), daemon=True,
+                         name="orphan-check").start()
         return stopping
 
+    main_process, served = _main_process_id(), threading.Event()
     granian._signals.set_sync_signals = set_sync_signals  # this worker process only
-    threading.Thread(target=_stop_when_orphaned, args=(_main_process_id(),), daemon=True,
-                     name="orphan-check").start()
     try:
         MPServer._spawn_wsgi_worker.__wrapped__(worker_id, callback, sock, ipc, loop, *settings)
     finally:
+        served.set()
         atexit._run_exitfuncs()
 
 
@@ -98,8 +102,13 @@ def _main_process_id() -> int:
     return parent.pid if parent is not None and parent.pid is not None else os.getppid()
 
 
-def _stop_when_orphaned(parent: int) -> None:
-    """SIGTERM this worker once its main process is gone (a new parent adopted it)."""
+def _stop_when_orphaned(parent: int, served: threading.Event) -> None:
+    """SIGTERM this worker once its main process is gone (a new parent adopted it), and again
+    each interval until it has stopped serving: granian may not yet be waiting for the first.
+    None once it has: its exit functions (the journal's flush) must not be cut short."""
     while os.getppid() == parent:
-        threading.Event().wait(ORPHAN_CHECK_SECONDS)
-    os.kill(os.getpid(), signal.SIGTERM)
+        if served.wait(ORPHAN_CHECK_SECONDS):
+            return
+    while not served.is_set():
+        os.kill(os.getpid(), signal.SIGTERM)
+        served.wait(ORPHAN_CHECK_SECONDS)
