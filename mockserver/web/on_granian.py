@@ -7,7 +7,8 @@ that shares it with granian's (`server.listen`) and is closed once granian's is 
 Its workers leave through `multiprocessing`, which skips the interpreter's exit functions, so
 each worker runs them itself once granian has stopped serving: the journal entries a worker
 still holds are written then, as under gunicorn. And as gunicorn's do, a worker whose main
-process is gone (killed outright) stops by itself rather than serving on unseen.
+process is gone (killed outright) stops by itself rather than serving on unseen, and a worker
+told to stop while it was still starting stops once it can.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ GRACE_SECONDS = 30
 """How long a stopping worker may finish its requests before it is killed (gunicorn's default
 graceful timeout)."""
 ORPHAN_CHECK_SECONDS = 1.0
+_TERM_WHILE_STARTING = threading.Event()
+"""Set in a forked worker that was sent SIGTERM before granian's own handler was installed:
+until then the handler is the main process's, inherited by the fork."""
 
 
 def run(build_app: Callable[[], Any], listener: socket.socket, *, workers: int, threads: int,
@@ -57,6 +61,15 @@ class _Server(MPServer):
         host, port = held.getsockname()[:2]
         super().__init__("mockserver", address=host, port=port, **settings)
         self._held = held
+        self._main_process = os.getpid()
+
+    def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
+        """The main process's SIGTERM handler; in a forked worker not yet serving (granian's
+        worker handler is installed only after the app is built), a stop to pass on later."""
+        if os.getpid() != self._main_process:
+            _TERM_WHILE_STARTING.set()
+            return
+        super().signal_handler_interrupt(*args, **kwargs)
 
     def _init_shared_socket(self) -> None:
         super()._init_shared_socket()
@@ -79,6 +92,8 @@ def _serve_worker(worker_id: int, callback: Any, sock: Any, ipc: Any, loop: Any,
     def set_sync_signals() -> Any:
         stopping = install_granian_signals()
         stopping_on_term(callback)
+        if _TERM_WHILE_STARTING.is_set():  # told to stop while starting: stop now
+            os.kill(os.getpid(), signal.SIGTERM)
         # Only now: a SIGTERM before granian's handler meets the main process's, inherited by
         # the fork, and is lost.
         threading.Thread(target=_stop_when_orphaned, args=(main_process, served), daemon=True,

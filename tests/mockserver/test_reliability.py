@@ -246,6 +246,45 @@ def test_a_granian_worker_whose_main_process_died_while_it_started_knows_it(
     assert recorded == main.pid and adopted != main.pid
 
 
+SLOW_TO_START = """
+import functools, sys, time
+from mockserver.web import on_granian, server
+
+def build(marker):
+    open(marker, "w").close()
+    time.sleep(3)  # a worker still building its app when the stop comes
+    from mockserver import create_app
+    return create_app()
+
+if __name__ == "__main__":
+    on_granian.run(functools.partial(build, sys.argv[1]), server.listen("127.0.0.1", 0, "granian"),
+                   workers=1, threads=1, access_log=False)
+"""
+
+
+def test_a_granian_worker_told_to_stop_while_it_starts_stops_once_started(
+        tmp_path: Path) -> None:
+    """Until it installs its own, a forked worker has the main process's SIGTERM handler: the
+    main process's stop, passed on then, must not be lost (it was: granian waited out its 30 s
+    grace period and killed the worker)."""
+    script, building = tmp_path / "main.py", tmp_path / "building"
+    script.write_text(SLOW_TO_START, encoding="utf-8")
+    main = subprocess.Popen([sys.executable, str(script), str(building)], cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(REPOSITORY)})
+    try:
+        deadline = time.monotonic() + 30
+        while not building.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert building.exists(), "the worker never started building its app"
+        stopped_at = time.monotonic()
+        main.send_signal(signal.SIGTERM)
+        main.wait(20)
+        assert time.monotonic() - stopped_at < 15
+    finally:
+        main.kill()
+        main.wait()
+
+
 def _messages(base: str, chat: str) -> list[dict]:
     return requests.get(f"{base}{FUTURITY}/chats/{chat}", headers=ME,
                         timeout=10).json()["data"]["messages"]
