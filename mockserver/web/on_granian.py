@@ -118,12 +118,10 @@ def _main_process_id() -> int:
 
 
 def _stop_when_orphaned(parent: int, served: threading.Event) -> None:
-    """SIGTERM this worker once its main process is gone (a new parent adopted it), and again
-    each interval until it has stopped serving: granian may not yet be waiting for the first.
-    None once it has: its exit functions (the journal's flush) must not be cut short."""
+    """SIGTERM this worker once its main process is gone (a new parent adopted it), unless it
+    has stopped serving by then. Once: granian keeps a stop sent before it began serving, and
+    a second one, with nobody left to take it, would hang the worker."""
     while os.getppid() == parent:
         if served.wait(ORPHAN_CHECK_SECONDS):
             return
-    while not served.is_set():
-        os.kill(os.getpid(), signal.SIGTERM)
-        served.wait(ORPHAN_CHECK_SECONDS)
+    os.kill(os.getpid(), signal.SIGTERM)
