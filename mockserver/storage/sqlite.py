@@ -98,8 +98,11 @@ class SQLiteStore:
                                                     flush_seconds=_JOURNAL_FLUSH_SECONDS,
                                                     batch_size=_JOURNAL_BATCH)
         setup = sqlite3.connect(self.path, timeout=_WRITE_DEADLINE)
-        setup.execute("PRAGMA journal_mode=WAL")
         with self._locked():
+            # Under the lock too: workers opening a new file at once, one switching it to WAL
+            # while another already reads or writes, were refused "database is locked" at once
+            # (SQLite's busy timeout does not wait on it), and the worker died at start.
+            setup.execute("PRAGMA journal_mode=WAL")
             setup.executescript(_SCHEMA)
             if setup.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal'").fetchone():
                 setup.executescript(_FROM_ONE_ROW_PER_ENTRY)  # a file of an earlier version

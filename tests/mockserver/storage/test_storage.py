@@ -84,6 +84,32 @@ def test_update_is_atomic_across_processes(shared):
     assert open_store(shared).get("counter", "c") == {"n": 200}
 
 
+def _open_and_write_at_once(path: Path, everyone_ready: threading.Barrier) -> None:
+    everyone_ready.wait()
+    store = SQLiteStore(path)
+    for n in range(20):
+        store.get("counter", str(n))
+        store.put("counter", str(n), {"n": n})
+
+
+def test_sqlite_files_opened_by_several_workers_at_once_all_open(tmp_path):
+    """Like a server's workers, forked together, each opening the new file and writing at once
+    (a worker refused with "database is locked" ended the server, as CI once saw)."""
+    context = multiprocessing.get_context("fork")
+    exit_codes = []
+    for attempt in range(80):
+        ready = context.Barrier(6)
+        workers = [context.Process(target=_open_and_write_at_once,
+                                   args=(tmp_path / f"state-{attempt}.sqlite3", ready))
+                   for _ in range(6)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
+        exit_codes += [worker.exitcode for worker in workers]
+    assert exit_codes == [0] * 480
+
+
 def test_sqlite_state_survives_reopening(tmp_path):
     path = tmp_path / "state.sqlite3"
     first = SQLiteStore(path)
