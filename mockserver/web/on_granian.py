@@ -9,6 +9,11 @@ each worker runs them itself once granian has stopped serving: the journal entri
 still holds are written then, as under gunicorn. And as gunicorn's do, a worker whose main
 process is gone (killed outright) stops by itself rather than serving on unseen, and a worker
 told to stop while it was still starting stops once it can.
+
+Once a worker is stopping, every response it still sends says `Connection: close`, and granian
+then closes the connection. granian 2.8 tells its connections of a stop once; a connection whose
+task starts at that moment misses it and would serve a client that keeps sending until the
+grace period ran out.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import granian._signals
@@ -39,6 +44,8 @@ ORPHAN_CHECK_SECONDS = 1.0
 _TERM_WHILE_STARTING = threading.Event()
 """Set in a forked worker that was sent SIGTERM before granian's own handler was installed:
 until then the handler is the main process's, inherited by the fork."""
+_STOPPING = threading.Event()
+"""Set in a worker once it has been sent SIGTERM."""
 
 
 def run(build_app: Callable[[], Any], listener: socket.socket, *, workers: int, threads: int,
@@ -79,7 +86,29 @@ class _Server(MPServer):
 def _load(build_app: Callable[[], Any], access_log: bool) -> Any:
     """One worker's app (built in the worker, so each opens its own store)."""
     app = build_app()
-    return frozen(AccessLogged(app) if access_log else app)
+    return frozen(_ClosingWhenStopping(AccessLogged(app) if access_log else app, _STOPPING))
+
+
+class _ClosingWhenStopping:
+    """A WSGI app whose responses say `Connection: close` once `stopping` is set."""
+
+    def __init__(self, app: Any, stopping: threading.Event) -> None:
+        self.app = app
+        self.stopping = stopping
+
+    def __getattr__(self, name: str) -> Any:  # `extensions` and the like of the app inside
+        return getattr(self.app, name)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        if not self.stopping.is_set():
+            return self.app(environ, start_response)
+
+        def closing(status: str, headers: list[tuple[str, str]], *info: Any) -> Any:
+            kept = [(name, value) for name, value in headers if name.lower() != "connection"]
+            return start_response(status, [*kept, ("Connection", "close")], *info)
+
+        return self.app(environ, closing)
 
 
 @WorkerProcess.wrap_target
@@ -92,6 +121,7 @@ def _serve_worker(worker_id: int, callback: Any, sock: Any, ipc: Any, loop: Any,
     def set_sync_signals() -> Any:
         stopping = install_granian_signals()
         stopping_on_term(callback)
+        _marking_stopping_on_term()
         if _TERM_WHILE_STARTING.is_set():  # told to stop while starting: stop now
             os.kill(os.getpid(), signal.SIGTERM)
         # Only now: a SIGTERM before granian's handler meets the main process's, inherited by
@@ -107,6 +137,19 @@ def _serve_worker(worker_id: int, callback: Any, sock: Any, ipc: Any, loop: Any,
     finally:
         served.set()
         atexit._run_exitfuncs()
+
+
+def _marking_stopping_on_term() -> None:
+    """Before the SIGTERM handler installed so far, set `_STOPPING`."""
+    handler = signal.getsignal(signal.SIGTERM)
+    if not callable(handler):
+        return
+
+    def marking(signum: int, frame: Any) -> None:
+        _STOPPING.set()
+        handler(signum, frame)
+
+    signal.signal(signal.SIGTERM, marking)
 
 
 def _main_process_id() -> int:
